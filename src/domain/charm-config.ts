@@ -1,0 +1,122 @@
+// Domain: the charm's config, parsed once per hook from `config-get` into a typed value. Each rejection names the
+// option and what to set instead, because it becomes the unit's `blocked` status verbatim.
+
+import { z } from 'zod';
+import { InvalidInputError } from './errors';
+import { ConcourseVersion } from './version';
+
+export const MODES = ['auto', 'all', 'web', 'worker'] as const;
+export type Mode = (typeof MODES)[number];
+export const SHARED_STORAGE = ['auto', 'required', 'none'] as const;
+export type SharedStorageMode = (typeof SHARED_STORAGE)[number];
+export const LOG_LEVELS = ['debug', 'info', 'warning', 'error'] as const;
+export type CharmLogLevel = (typeof LOG_LEVELS)[number];
+
+export const DEFAULT_DOWNLOAD_URL =
+  'https://github.com/concourse/concourse/releases/download/v{version}/concourse-{version}-linux-{arch}.tgz';
+
+const oneOf = <T extends readonly [string, ...string[]]>(option: string, values: T) =>
+  z.enum(values, { error: () => `${option} must be one of ${values.join(', ')}` });
+
+const wholeNumber = (option: string, min: number, max: number) =>
+  z
+    .number({ error: () => `${option} must be a number` })
+    .int({ error: () => `${option} must be a whole number` })
+    .min(min, { error: () => `${option} must be between ${min} and ${max}` })
+    .max(max, { error: () => `${option} must be between ${min} and ${max}` });
+
+const httpUrl = (option: string, allowTemplate: boolean) =>
+  z.string().refine(
+    (s) => {
+      if (s === '') return true;
+      const probe = allowTemplate ? s.replaceAll('{version}', '1.0.0').replaceAll('{arch}', 'amd64') : s;
+      if (/[\s"'`$\\]/.test(probe)) return false;
+      try {
+        const u = new URL(probe);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    { error: () => `${option} must be an http:// or https:// URL` },
+  );
+
+const schema = z.object({
+  mode: oneOf('mode', MODES).default('auto'),
+  version: z
+    .string()
+    .default('')
+    .refine((s) => s.trim() === '' || ConcourseVersion.isValid(s.trim().replace(/^v(?=\d)/, '')), {
+      error: () => 'version must be a release number such as 7.14.2, or empty for the latest release',
+    }),
+  'web-port': wholeNumber('web-port', 1, 65535).default(8080),
+  'external-url': httpUrl('external-url', false).default(''),
+  'download-url': httpUrl('download-url', true).default(''),
+  'shared-storage': oneOf('shared-storage', SHARED_STORAGE).default('auto'),
+  'storage-wait-timeout': wholeNumber('storage-wait-timeout', 0, 86_400).default(300),
+  'keep-releases': wholeNumber('keep-releases', 1, 100).default(2),
+  'worker-procs': wholeNumber('worker-procs', 1, 64).default(1),
+  'worker-work-dir': z
+    .string()
+    .default('')
+    .refine((s) => s === '' || (/^\/[A-Za-z0-9._/-]*$/.test(s) && !s.split('/').includes('..')), {
+      error: () => 'worker-work-dir must be an absolute path without ".." (or empty for the default)',
+    }),
+  'log-level': oneOf('log-level', LOG_LEVELS).default('info'),
+  'initial-admin-username': z
+    .string()
+    .default('admin')
+    .refine((s) => /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(s), {
+      error: () => 'initial-admin-username must be 1-64 letters, digits, ".", "_" or "-"',
+    }),
+  'github-token': z.string().default(''),
+});
+
+export interface CharmConfig {
+  readonly mode: Mode;
+  /** Undefined: follow the latest release (resolved once by the leader, then pinned). */
+  readonly version: ConcourseVersion | undefined;
+  readonly webPort: number;
+  readonly externalUrl: string | undefined;
+  /** Template with `{version}` and `{arch}`. */
+  readonly downloadUrl: string;
+  readonly sharedStorage: SharedStorageMode;
+  readonly storageWaitTimeoutMs: number;
+  readonly keepReleases: number;
+  readonly workerProcs: number;
+  readonly workerWorkDir: string | undefined;
+  readonly logLevel: CharmLogLevel;
+  readonly initialAdminUsername: string;
+  readonly githubToken: string | undefined;
+}
+
+/** Parses `config-get` output; throws InvalidInputError listing every invalid option. */
+export function parseCharmConfig(raw: Readonly<Record<string, unknown>>): CharmConfig {
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const reasons = [...new Set(result.error.issues.map((issue) => issue.message))];
+    throw new InvalidInputError(`Invalid config: ${reasons.join('; ')}`);
+  }
+  const c = result.data;
+  const version = c.version.trim();
+  return {
+    mode: c.mode,
+    version: version === '' ? undefined : ConcourseVersion.parse(version),
+    webPort: c['web-port'],
+    externalUrl: c['external-url'] === '' ? undefined : c['external-url'],
+    downloadUrl: c['download-url'] === '' ? DEFAULT_DOWNLOAD_URL : c['download-url'],
+    sharedStorage: c['shared-storage'],
+    storageWaitTimeoutMs: c['storage-wait-timeout'] * 1000,
+    keepReleases: c['keep-releases'],
+    workerProcs: c['worker-procs'],
+    workerWorkDir: c['worker-work-dir'] === '' ? undefined : c['worker-work-dir'],
+    logLevel: c['log-level'],
+    initialAdminUsername: c['initial-admin-username'],
+    githubToken: c['github-token'] === '' ? undefined : c['github-token'],
+  };
+}
+
+/** The download URL for one version and architecture, from the operator's template. */
+export function releaseUrl(template: string, version: ConcourseVersion, arch: string): string {
+  return template.replaceAll('{version}', version.toString()).replaceAll('{arch}', arch);
+}

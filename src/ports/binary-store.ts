@@ -1,0 +1,72 @@
+// Port: the release store on the volume (DESIGN.md section 2). Releases appear by one rename of a fully written,
+// manifested staging directory; `current` moves by symlink-and-rename. The adapter never decides, it only does.
+
+import type { DownloadProgress } from '../domain/download-progress';
+import type { ReleaseManifest } from '../domain/release-manifest';
+import type { UnitStateRecord } from '../domain/unit-state';
+import type { VolumeFacts } from '../domain/volume';
+
+export type ReleaseCheck =
+  | { readonly state: 'published'; readonly version: string; readonly manifest: ReleaseManifest }
+  | { readonly state: 'absent'; readonly version: string }
+  /** A directory under releases/ whose manifest is missing or whose files do not match it. */
+  | { readonly state: 'damaged'; readonly version: string; readonly reason: string };
+
+export interface StagingArea {
+  readonly version: string;
+  /** Private extraction directory on the same filesystem as releases/. */
+  readonly dir: string;
+}
+
+export interface TarballFacts {
+  readonly source: string;
+  readonly bytes: number;
+  readonly sha1: string;
+  readonly sha256: string;
+}
+
+export type PublishOutcome = 'published' | 'already-published';
+
+export interface ReleaseSummary {
+  readonly version: string;
+  readonly state: ReleaseCheck['state'];
+  readonly bytes: number;
+  readonly publishedBy?: string;
+  readonly publishedAt?: string;
+}
+
+export interface BinaryStore {
+  readonly root: string;
+  /** Health probe: exists, directory, writable (create + rename + unlink), free space, filesystem type, volume id. */
+  inspect(): Promise<VolumeFacts>;
+  /** Reads `.volume-id`, creating it (O_EXCL, so one unit wins) when absent. */
+  ensureVolumeId(): Promise<string>;
+  /** Checks a release: manifest present and valid, and every listed file present with its size (`deep`: digest). */
+  checkRelease(version: string, options?: { readonly deep?: boolean }): Promise<ReleaseCheck>;
+  listReleases(): Promise<readonly ReleaseSummary[]>;
+  openStaging(version: string, unit: string): Promise<StagingArea>;
+  /** Writes MANIFEST.json (digests of `bin/`), fsyncs, renames into releases/; a release already there wins. */
+  publish(staging: StagingArea, tarball: TarballFacts, publishedBy: string, publishedAt: Date): Promise<PublishOutcome>;
+  discardStaging(staging: StagingArea): Promise<void>;
+  /** Removes every staging area (call only while holding the lock: their writers are gone). Returns how many. */
+  removeAbandonedStaging(): Promise<number>;
+  readProgress(): Promise<DownloadProgress | undefined>;
+  writeProgress(progress: DownloadProgress): Promise<void>;
+  clearProgress(): Promise<void>;
+  /** The version `current` points to, if any. */
+  currentVersion(): Promise<string | undefined>;
+  /** Points `current` (and `.installed_version`, `bin`) at a published release, atomically. */
+  switchCurrent(version: string): Promise<void>;
+  writeUnitState(unitDir: string, state: UnitStateRecord): Promise<void>;
+  readUnitStates(): Promise<ReadonlyMap<string, UnitStateRecord>>;
+  /** Removes a unit's own directory (worker/<app>-<n>), nothing else. */
+  removeUnitDir(unitDir: string): Promise<void>;
+  /** Removes a release; `busy` when the filesystem refuses (EBUSY, ENOTEMPTY, ESTALE): retried later. */
+  removeRelease(version: string): Promise<'removed' | 'busy'>;
+  /** Bytes used by releases/ and by the whole volume. */
+  usage(): Promise<{ readonly releaseBytes: number; readonly volumeBytes: number }>;
+}
+
+export const BINARY_STORE = Symbol.for('concourse-ci-machine/BinaryStore');
+/** The storage location (from `storage-get location`), bound per hook. */
+export const VOLUME_ROOT = Symbol.for('concourse-ci-machine/VolumeRoot');

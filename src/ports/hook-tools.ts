@@ -1,0 +1,87 @@
+// Port: the Juju hook tools a hook may call (https://documentation.ubuntu.com/juju/3.6/reference/hook-command/).
+// Adapters spawn the real tools; tests use a fake Juju. Outputs are parsed values, never raw JSON.
+
+export type SettableStatus = 'active' | 'blocked' | 'waiting' | 'maintenance';
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
+
+/** A relation data bag: Juju's relation data is string-to-string. */
+export type Databag = Readonly<Record<string, string>>;
+
+export interface SecretAddOptions {
+  readonly label?: string;
+  readonly description?: string;
+  /** `application` (default for app-owned secrets created by the leader) or `unit`. */
+  readonly owner?: 'application' | 'unit';
+}
+
+export interface NetworkAddresses {
+  readonly ingressAddress: string;
+  readonly bindAddress: string;
+}
+
+export interface HookTools {
+  /** juju-log: https://documentation.ubuntu.com/juju/3.6/reference/hook-command/list-of-hook-commands/juju-log/ */
+  jujuLog(level: LogLevel, message: string): Promise<void>;
+  /** status-set: https://documentation.ubuntu.com/juju/3.6/reference/hook-command/list-of-hook-commands/status-set/ */
+  statusSet(status: SettableStatus, message: string, options?: { readonly application?: boolean }): Promise<void>;
+  /** application-version-set */
+  applicationVersionSet(version: string): Promise<void>;
+  /** config-get --format=json: the whole config map. */
+  configGet(): Promise<Readonly<Record<string, unknown>>>;
+  /** is-leader --format=json */
+  isLeader(): Promise<boolean>;
+  /** relation-ids --format=json <endpoint> */
+  relationIds(endpoint: string): Promise<readonly string[]>;
+  /** relation-list --format=json -r <id> (remote units); with app=true, the remote application name. */
+  relationList(relationId: string): Promise<readonly string[]>;
+  relationRemoteApp(relationId: string): Promise<string | undefined>;
+  /** relation-get --format=json -r <id> - <unit-or-app> [--app] */
+  relationGet(relationId: string, unitOrApp: string, options?: { readonly app?: boolean }): Promise<Databag>;
+  /** relation-set -r <id> --file - [--app]: keys with empty values are deleted by Juju. */
+  relationSet(relationId: string, data: Databag, options?: { readonly app?: boolean }): Promise<void>;
+  /** action-get --format=json */
+  actionGet(): Promise<Readonly<Record<string, unknown>>>;
+  /** action-set key=value ... (nested keys flattened with dots by the caller). */
+  actionSet(values: Readonly<Record<string, string>>): Promise<void>;
+  actionLog(message: string): Promise<void>;
+  actionFail(message: string): Promise<void>;
+  /** storage-get --format=json -s <id> location */
+  storageGet(storageId: string | undefined, key: 'location' | 'kind'): Promise<string>;
+  /** storage-list --format=json [name] */
+  storageList(name?: string): Promise<readonly string[]>;
+  openPort(port: number, protocol?: 'tcp' | 'udp'): Promise<void>;
+  closePort(port: number, protocol?: 'tcp' | 'udp'): Promise<void>;
+  /** unit-get --format=json private-address */
+  unitGet(key: 'private-address' | 'public-address'): Promise<string>;
+  /** network-get --format=json <binding> */
+  networkGet(binding: string): Promise<NetworkAddresses>;
+  /** secret-get --format=json <id> [--refresh|--peek]; undefined when the secret does not exist or was revoked. */
+  secretGet(
+    idOrLabel: { readonly id: string } | { readonly label: string },
+    options?: { readonly refresh?: boolean; readonly peek?: boolean },
+  ): Promise<Readonly<Record<string, string>> | undefined>;
+  /** secret-add: returns the new secret's URI. */
+  secretAdd(content: Readonly<Record<string, string>>, options?: SecretAddOptions): Promise<string>;
+  secretSet(id: string, content: Readonly<Record<string, string>>): Promise<void>;
+  secretGrant(id: string, relationId: string, options?: { readonly unit?: string }): Promise<void>;
+  /** resource-get <name>: the local path, or undefined when the operator attached none (or an empty file). */
+  resourceGet(name: string): Promise<string | undefined>;
+  /** state-get --format=json <key>: per-unit charm state kept by the controller. */
+  stateGet(key: string): Promise<string | undefined>;
+  stateSet(values: Readonly<Record<string, string>>): Promise<void>;
+}
+
+export const HOOK_TOOLS = Symbol.for('concourse-ci-machine/HookTools');
+
+/** One spawned hook tool run; the only place a process is started for hook tools. */
+export interface HookToolResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface HookToolRunner {
+  run(tool: string, args: readonly string[], stdin?: string): Promise<HookToolResult>;
+}
+
+export const HOOK_TOOL_RUNNER = Symbol.for('concourse-ci-machine/HookToolRunner');

@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config';
+
+// Three layers (CONVENTIONS.md): pure domain tests, adapter tests against real files, processes and loopback HTTP,
+// and end-to-end tests that drive the packed charm through `dispatch` in the simulated model, one at a time.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], testTimeout: 5_000 } },
+      { test: { name: 'adapters', include: ['tests/adapters/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
+      {
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
