@@ -1,4 +1,4 @@
-// Bundles the charm into one file, dist/charm.js: what `dispatch` runs on a unit and what the e2e tests drive.
+// Bundles the charm into one file, dist/charm.cjs: what `dispatch` runs on a unit and what the e2e tests drive.
 import { build } from 'esbuild';
 
 await build({
@@ -7,7 +7,7 @@ await build({
   platform: 'node',
   target: 'node20.18',
   format: 'cjs',
-  outfile: 'dist/charm.js',
+  outfile: 'dist/charm.cjs',
   legalComments: 'none',
   minify: false,
   logLevel: 'warning',

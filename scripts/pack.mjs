@@ -27,7 +27,7 @@ for (const [path, mode] of [
   ['config.yaml', 0o644],
   ['actions.yaml', 0o644],
   ['dispatch', 0o755],
-  ['dist/charm.js', 0o644],
+  ['dist/charm.cjs', 0o644],
 ]) {
   statSync(path);
   zip.addBuffer(readFileSync(path), path, { mode: 0o100000 | mode, mtime: fixed });

@@ -1,0 +1,162 @@
+// Domain: InstallPolicy, the rules of "install a release exactly once per volume" (DESIGN.md section 3). It
+// decides from observations (volume facts, release check, lock outcome, progress marker); the installer executes.
+
+import { formatBytes } from './bytes';
+import { type DownloadProgress, isProgressStale, progressPercent } from './download-progress';
+import { type CharmProblem, ReleaseProblem, StorageProblem } from './errors';
+import type { ReleaseManifest } from './release-manifest';
+import type { VolumeFacts } from './volume';
+
+export interface InstallPolicySettings {
+  /** Pause between lock attempts while another unit installs. */
+  readonly pollIntervalMs: number;
+  /** A progress marker older than this belongs to a downloader that is gone or hung. */
+  readonly staleMs: number;
+  /** Free space kept beyond the estimate, so a full volume never stops the running release. */
+  readonly marginBytes: number;
+  /** Estimate for a first install, when no release on the volume tells the size. */
+  readonly firstInstallEstimateBytes: number;
+}
+
+export type ReleaseObservation =
+  | { readonly state: 'published'; readonly manifest: ReleaseManifest }
+  | { readonly state: 'absent' }
+  | { readonly state: 'damaged'; readonly reason: string };
+
+export type BeforeLockDecision = { readonly kind: 'reuse' } | { readonly kind: 'install' };
+
+export type LockedOutDecision =
+  | { readonly kind: 'poll'; readonly delayMs: number }
+  | { readonly kind: 'give-up'; readonly problem: CharmProblem };
+
+export type FailureKind =
+  | 'not-found'
+  | 'http-error'
+  | 'timeout'
+  | 'network'
+  | 'truncated'
+  | 'bad-archive'
+  | 'unsafe-archive'
+  | 'no-space'
+  | 'aborted'
+  | 'checksum-mismatch'
+  | 'lock-lost';
+
+export class InstallPolicy {
+  constructor(private readonly settings: InstallPolicySettings) {}
+
+  /** Step 1: the volume must be usable before anything is read from or written to it. */
+  assessVolume(facts: VolumeFacts): void {
+    const where = facts.path;
+    switch (facts.state) {
+      case 'missing':
+        throw new StorageProblem(
+          'blocked',
+          `Storage ${where} is missing: attach concourse-data or mount the shared volume there`,
+        );
+      case 'not-directory':
+        throw new StorageProblem('blocked', `Storage ${where} is not a directory: mount the volume there`);
+      case 'read-only':
+        throw new StorageProblem('blocked', `Storage ${where} is read-only: remount it read-write`);
+      case 'unreadable':
+        throw new StorageProblem('blocked', `Storage ${where} cannot be read (${facts.detail ?? 'error'}): check the mount`);
+      case 'ok':
+        return;
+    }
+  }
+
+  /**
+   * Bytes a new release needs: the largest release already on the volume tells best (tarball streamed, so only the
+   * extracted size lands), else the first-install estimate; plus the margin.
+   */
+  neededBytes(known: readonly ReleaseManifest[]): number {
+    const largest = known.reduce((max, m) => Math.max(max, m.extractedBytes), 0);
+    return (largest > 0 ? largest : this.settings.firstInstallEstimateBytes) + this.settings.marginBytes;
+  }
+
+  /** Refuses to start a download that cannot fit, before a byte is written. */
+  assessSpace(facts: VolumeFacts, needed: number, version: string): void {
+    if (facts.freeBytes < needed) {
+      throw new StorageProblem('blocked', noSpaceMessage(version, facts.path, facts.freeBytes, needed));
+    }
+  }
+
+  /** Step 2 (and 3, after the lock): a valid published release is reused; anything else is installed. */
+  decide(release: ReleaseObservation): BeforeLockDecision {
+    return release.state === 'published' ? { kind: 'reuse' } : { kind: 'install' };
+  }
+
+  /** Another unit holds the lock: keep polling while it makes progress, give up with a `waiting` status after the timeout. */
+  whileLockedOut(input: {
+    readonly version: string;
+    readonly progress: DownloadProgress | undefined;
+    readonly now: number;
+    readonly waitStartedAt: number;
+    readonly timeoutMs: number;
+  }): LockedOutDecision {
+    const { version, progress, now } = input;
+    if (now - input.waitStartedAt < input.timeoutMs) {
+      return { kind: 'poll', delayMs: this.settings.pollIntervalMs };
+    }
+    return { kind: 'give-up', problem: new ReleaseProblem('waiting', this.describeOtherInstall(version, progress, now)) };
+  }
+
+  describeOtherInstall(version: string, progress: DownloadProgress | undefined, now: number): string {
+    if (progress === undefined || progress.version !== version) {
+      return `Concourse ${version} waiting for another unit's install on the shared volume`;
+    }
+    if (isProgressStale(progress, now, this.settings.staleMs)) {
+      return `Concourse ${version} download by ${progress.unit} stalled; taken over once its lock expires`;
+    }
+    const percent = progressPercent(progress);
+    const how = percent === undefined ? formatBytes(progress.bytes) : `${percent}%`;
+    return `Concourse ${version} being downloaded by ${progress.unit} (${how})`;
+  }
+
+  /** Fail closed: a release is published only if its digest equals the upstream one. */
+  verifyDigest(version: string, expectedSha1: string | undefined, actualSha1: string): void {
+    if (expectedSha1 !== undefined && expectedSha1.toLowerCase() !== actualSha1.toLowerCase()) {
+      throw new ReleaseProblem(
+        'blocked',
+        `Concourse ${version} failed verification (sha1 ${actualSha1.slice(0, 12)}… expected ${expectedSha1.slice(0, 12)}…): check download-url or the mirror`,
+      );
+    }
+  }
+
+  /** The status for a failed fetch: operator-fixable faults block, transient ones wait for the next hook. */
+  failure(input: {
+    readonly kind: FailureKind;
+    readonly version: string;
+    readonly source: string;
+    readonly detail: string;
+    readonly freeBytes?: number;
+    readonly neededBytes?: number;
+    readonly location?: string;
+  }): CharmProblem {
+    const v = input.version;
+    switch (input.kind) {
+      case 'not-found':
+        return new ReleaseProblem('blocked', `Concourse ${v} not found at ${input.source}: check version and download-url`);
+      case 'checksum-mismatch':
+      case 'unsafe-archive':
+      case 'bad-archive':
+        return new ReleaseProblem('blocked', `Concourse ${v} rejected: ${input.detail}`);
+      case 'no-space':
+        return new StorageProblem(
+          'blocked',
+          noSpaceMessage(v, input.location ?? 'the volume', input.freeBytes ?? 0, input.neededBytes ?? 0),
+        );
+      case 'http-error':
+      case 'timeout':
+      case 'network':
+      case 'truncated':
+      case 'aborted':
+      case 'lock-lost':
+        return new ReleaseProblem('waiting', `Concourse ${v} download failed (${input.detail}); retrying in the next hook`);
+    }
+  }
+}
+
+function noSpaceMessage(version: string, where: string, free: number, needed: number): string {
+  return `Not enough space on ${where} for Concourse ${version}: ${formatBytes(free)} free, ${formatBytes(needed)} needed; grow the volume or lower keep-releases`;
+}

@@ -1,0 +1,41 @@
+// Domain: which units share this unit's volume. Juju cannot say (a storage instance attaches to one unit), so each
+// unit publishes the `.volume-id` it sees in its peer data and units with the same id share a volume.
+
+import type { SharedStorageMode } from './charm-config';
+import { StorageProblem } from './errors';
+
+export const VOLUME_ID_KEY = 'volume-id';
+
+export interface Sharing {
+  readonly volumeId: string;
+  /** Sorted unit names seeing the same volume, this unit included. */
+  readonly units: readonly string[];
+}
+
+export function detectSharing(
+  self: string,
+  volumeId: string,
+  peers: ReadonlyMap<string, Readonly<Record<string, string>>>,
+): Sharing {
+  const units = [self];
+  for (const [unit, bag] of peers) {
+    if (bag[VOLUME_ID_KEY] === volumeId) units.push(unit);
+  }
+  return { volumeId, units: units.sort(compareUnits) };
+}
+
+/** `required` holds the unit until another unit is seen on the same volume: a missed mount must not go unnoticed. */
+export function enforceSharingMode(mode: SharedStorageMode, sharing: Sharing, location: string): void {
+  if (mode === 'required' && sharing.units.length < 2) {
+    throw new StorageProblem(
+      'blocked',
+      `No other unit shares the volume at ${location} (shared-storage=required): mount the shared filesystem there on every unit`,
+    );
+  }
+}
+
+export function compareUnits(a: string, b: string): number {
+  const [appA = '', numA = '0'] = a.split('/');
+  const [appB = '', numB = '0'] = b.split('/');
+  return appA === appB ? Number(numA) - Number(numB) : appA < appB ? -1 : 1;
+}
