@@ -69,8 +69,8 @@ export class InstallPolicy {
    * Bytes a new release needs: the largest release already on the volume tells best (tarball streamed, so only the
    * extracted size lands), else the first-install estimate; plus the margin.
    */
-  neededBytes(known: readonly ReleaseManifest[]): number {
-    const largest = known.reduce((max, m) => Math.max(max, m.extractedBytes), 0);
+  neededBytes(knownReleaseBytes: readonly number[]): number {
+    const largest = knownReleaseBytes.reduce((max, bytes) => Math.max(max, bytes), 0);
     return (largest > 0 ? largest : this.settings.firstInstallEstimateBytes) + this.settings.marginBytes;
   }
 
@@ -158,5 +158,5 @@ export class InstallPolicy {
 }
 
 function noSpaceMessage(version: string, where: string, free: number, needed: number): string {
-  return `Not enough space on ${where} for Concourse ${version}: ${formatBytes(free)} free, ${formatBytes(needed)} needed; grow the volume or lower keep-releases`;
+  return `Not enough space on ${where} for Concourse ${version}: ${formatBytes(free)} free, at least ${formatBytes(needed)} needed; grow the volume or lower keep-releases`;
 }

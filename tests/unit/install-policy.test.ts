@@ -62,11 +62,11 @@ describe('space', () => {
     expect(policy.neededBytes([])).toBe(110 * MiB);
   });
   test('releases on the volume → the largest tells the size', () => {
-    expect(policy.neededBytes([manifest(300 * MiB), manifest(200 * MiB)])).toBe(310 * MiB);
+    expect(policy.neededBytes([300 * MiB, 200 * MiB])).toBe(310 * MiB);
   });
   test('less free than needed → blocked naming free and needed', () => {
     expect(() => policy.assessSpace(facts({ freeBytes: 50 * MiB }), 110 * MiB, '7.14.3')).toThrow(
-      'Not enough space on /var/lib/concourse for Concourse 7.14.3: 50 MiB free, 110 MiB needed',
+      'Not enough space on /var/lib/concourse for Concourse 7.14.3: 50 MiB free, at least 110 MiB needed',
     );
   });
 });
@@ -117,7 +117,7 @@ describe('verification and failures', () => {
     ['not-found', 'blocked', 'Concourse 7.14.9 not found at http://m/x.tgz: check version and download-url'],
     ['unsafe-archive', 'blocked', 'Concourse 7.14.9 rejected: entry ../x escapes'],
     ['timeout', 'waiting', 'Concourse 7.14.9 download failed (entry ../x escapes); retrying in the next hook'],
-    ['no-space', 'blocked', 'Not enough space on /v for Concourse 7.14.9: 1.0 MiB free, 2.0 MiB needed; grow the volume or lower keep-releases'],
+    ['no-space', 'blocked', 'Not enough space on /v for Concourse 7.14.9: 1.0 MiB free, at least 2.0 MiB needed; grow the volume or lower keep-releases'],
   ] as const)('%s → %s', (kind, status, message) => {
     const p = policy.failure({ kind, version: '7.14.9', source: 'http://m/x.tgz', detail: 'entry ../x escapes', freeBytes: MiB, neededBytes: 2 * MiB, location: '/v' });
     expect(p.status).toBe(status);

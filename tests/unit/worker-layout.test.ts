@@ -42,7 +42,7 @@ test('unit names Juju allows → accepted', () => {
 });
 
 test('peers publishing the same volume id → counted as sharing, others not', () => {
-  const peers = new Map([
+  const peers = new Map<string, Record<string, string>>([
     ['concourse-ci/10', { 'volume-id': 'v1' }],
     ['concourse-ci/2', { 'volume-id': 'v1' }],
     ['concourse-ci/1', { 'volume-id': 'other' }],

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite needs on a fresh Debian/Ubuntu machine (CI starts from nothing):
+# sshfs and openssh-server for the shared volume over a real network filesystem. Idempotent; silent when present.
+set -euo pipefail
+
+need=()
+command -v sshfs >/dev/null 2>&1 || need+=(sshfs)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "The tests need: ${need[*]}. Install them (sudo apt-get install -y ${need[*]}) and run again." >&2
+  exit 1
+fi
+echo "Installing test dependencies: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,109 @@
+// Hooks: assembles one Inversify container per hook process, binding every port to its adapter. Values that need
+// a hook tool call (config, storage location) are async singletons, so hooks that never use them never pay for them.
+
+import { arch } from 'node:process';
+import { Container, type ResolutionContext } from 'inversify';
+import { LOG_LEVELS, parseCharmConfig, type CharmConfig } from '../domain/charm-config';
+import type { HookContext } from '../domain/hook-event';
+import { InstallPolicy } from '../domain/install-policy';
+import { CliHookTools } from '../adapters/cli-hook-tools';
+import { ExecHookToolRunner } from '../adapters/exec-hook-tool-runner';
+import { FsBinaryStore } from '../adapters/fs-binary-store';
+import { HookToolPeerRelation } from '../adapters/hook-tool-peer-relation';
+import { LOGGER_SETTINGS, type LoggerSettings, PinoLogger } from '../adapters/pino-logger';
+import { effectiveLockTiming, lockTimingFromEnv, ProperLockfileLock } from '../adapters/proper-lockfile-lock';
+import { SystemClock } from '../adapters/system-clock';
+import { ExecSystemctlRunner, SYSTEMCTL_RUNNER, SystemctlServiceManager } from '../adapters/systemctl-service-manager';
+import { defaultDownloaderSettings, UndiciDownloader } from '../adapters/undici-downloader';
+import { BINARY_STORE, VOLUME_ROOT } from '../ports/binary-store';
+import { CLOCK } from '../ports/clock';
+import { DOWNLOADER, DOWNLOADER_SETTINGS, type DownloaderSettings } from '../ports/downloader';
+import { HOOK_TOOL_RUNNER, HOOK_TOOLS, type HookTools } from '../ports/hook-tools';
+import { LOCK, LOCK_TIMING, type LockTiming } from '../ports/lock';
+import { LOGGER } from '../ports/logger';
+import { CHARM_CONFIG, HOOK_CONTEXT, PEER_RELATION } from '../ports/peer-relation';
+import { SERVICE_MANAGER } from '../ports/service-manager';
+import { ReleaseInstaller } from './reconcile/release-installer';
+import { INSTALL_POLICY, MACHINE_ARCH, RELEASE_INSTALLER } from './tokens';
+
+export const STORAGE_NAME = 'concourse-data';
+/** metadata.yaml's location: where Juju mounts concourse-data, and where operators mount a shared filesystem. */
+export const DEFAULT_STORAGE_LOCATION = '/var/lib/concourse';
+const RAW_CONFIG = Symbol.for('concourse-ci-machine/RawConfig');
+const STORAGE_LOCATION = Symbol.for('concourse-ci-machine/StorageLocation');
+const MiB = 1024 * 1024;
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export function createContainer(context: HookContext, env: Environment): Container {
+  const c = new Container({ defaultScope: 'Singleton' });
+  c.bind(HOOK_CONTEXT).toConstantValue(context);
+  c.bind(HOOK_TOOL_RUNNER).to(ExecHookToolRunner);
+  c.bind(HOOK_TOOLS).to(CliHookTools);
+  c.bind(CLOCK).to(SystemClock);
+  c.bind(PEER_RELATION).to(HookToolPeerRelation);
+  c.bind(SYSTEMCTL_RUNNER).to(ExecSystemctlRunner);
+  c.bind(SERVICE_MANAGER).to(SystemctlServiceManager);
+
+  c.bind(RAW_CONFIG).toDynamicValue((ctx) => tools(ctx).configGet());
+  c.bind(CHARM_CONFIG).toDynamicValue(async (ctx) => parseCharmConfig(await ctx.getAsync(RAW_CONFIG)));
+  c.bind(LOGGER_SETTINGS).toDynamicValue(async (ctx): Promise<LoggerSettings> => {
+    // The logger must work even when config is invalid or unreadable: that is what it reports.
+    let level: LoggerSettings['level'] = 'info';
+    try {
+      const raw = await ctx.getAsync<Readonly<Record<string, unknown>>>(RAW_CONFIG);
+      const wanted = LOG_LEVELS.find((l) => l === raw['log-level']);
+      if (wanted !== undefined) level = wanted;
+    } catch {
+      // keep info
+    }
+    return { level, unit: context.unit.name, stopAt: nonEmpty(env.CONCOURSE_CHARM_STOP_AT) };
+  });
+  c.bind(LOGGER).to(PinoLogger);
+
+  const lockTiming = effectiveLockTiming(lockTimingFromEnv(env));
+  c.bind<LockTiming>(LOCK_TIMING).toConstantValue(lockTiming);
+  c.bind(STORAGE_LOCATION).toDynamicValue((ctx) => storageLocation(tools(ctx), context));
+  c.bind(VOLUME_ROOT).toDynamicValue(async (ctx) => {
+    const location = await ctx.getAsync<string>(STORAGE_LOCATION);
+    const config = await ctx.getAsync<CharmConfig>(CHARM_CONFIG);
+    // shared-storage=none: a unit-private store on the same volume, so no other unit's release is trusted.
+    return config.sharedStorage === 'none' ? `${location}/.unit-private/${context.unit.dirName}` : location;
+  });
+  c.bind(LOCK).to(ProperLockfileLock);
+  c.bind(BINARY_STORE).to(FsBinaryStore);
+  c.bind<DownloaderSettings>(DOWNLOADER_SETTINGS).toConstantValue({
+    ...defaultDownloaderSettings,
+    httpProxy: context.proxy.http,
+    httpsProxy: context.proxy.https,
+    noProxy: context.proxy.noProxy,
+  });
+  c.bind(DOWNLOADER).to(UndiciDownloader);
+  c.bind(MACHINE_ARCH).toConstantValue(arch === 'arm64' ? 'arm64' : 'amd64');
+  c.bind(INSTALL_POLICY).toConstantValue(
+    new InstallPolicy({
+      pollIntervalMs: 1_000,
+      staleMs: lockTiming.staleMs,
+      marginBytes: 64 * MiB,
+      firstInstallEstimateBytes: 0,
+    }),
+  );
+  c.bind(RELEASE_INSTALLER).to(ReleaseInstaller);
+  return c;
+}
+
+function tools(ctx: ResolutionContext): HookTools {
+  return ctx.get<HookTools>(HOOK_TOOLS);
+}
+
+/** The attached concourse-data's location; metadata's location when none is attached (the volume check reports it). */
+async function storageLocation(hookTools: HookTools, context: HookContext): Promise<string> {
+  const ids = context.storageId !== undefined ? [context.storageId] : await hookTools.storageList(STORAGE_NAME);
+  const id = ids[0];
+  if (id === undefined) return DEFAULT_STORAGE_LOCATION;
+  return hookTools.storageGet(id, 'location');
+}
+
+function nonEmpty(s: string | undefined): string | undefined {
+  return s === undefined || s === '' ? undefined : s;
+}

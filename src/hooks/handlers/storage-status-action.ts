@@ -1,0 +1,94 @@
+// Hooks: the `storage-status` action, what an operator runs to see who downloaded what, who uses what, free
+// space and the lock holder. Read-only: it never takes the lock and never writes to the volume.
+
+import { inject, injectable } from 'inversify';
+import { z } from 'zod';
+import { formatBytes } from '../../domain/bytes';
+import { StorageProblem } from '../../domain/errors';
+import type { HookContext } from '../../domain/hook-event';
+import { progressPercent } from '../../domain/download-progress';
+import { compareUnits, VOLUME_ID_KEY } from '../../domain/volume-sharing';
+import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
+import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
+import { LOCK, type Lock } from '../../ports/lock';
+import { HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
+import type { Handler } from '../tokens';
+import { parseActionParams } from './action-params';
+
+const paramsSchema = z.object({ verify: z.boolean().default(false) }).strict();
+
+@injectable()
+export class StorageStatusAction implements Handler {
+  constructor(
+    @inject(HOOK_CONTEXT) private readonly context: HookContext,
+    @inject(HOOK_TOOLS) private readonly tools: HookTools,
+    @inject(BINARY_STORE) private readonly store: BinaryStore,
+    @inject(LOCK) private readonly lock: Lock,
+    @inject(PEER_RELATION) private readonly peers: PeerRelation,
+  ) {}
+
+  async run(): Promise<void> {
+    const params = parseActionParams(paramsSchema, await this.tools.actionGet());
+    const facts = await this.store.inspect();
+    if (facts.state !== 'ok') {
+      throw new StorageProblem('blocked', `Storage ${facts.path} is ${facts.state}: nothing to report`);
+    }
+    const out: Record<string, string> = {
+      location: facts.path,
+      'volume-id': facts.volumeId ?? '(none yet)',
+      filesystem: facts.filesystemType,
+      'network-filesystem': String(facts.networkFilesystem),
+      free: formatBytes(facts.freeBytes),
+      total: formatBytes(facts.totalBytes),
+      current: (await this.store.currentVersion()) ?? '(none)',
+    };
+
+    const sharing = [this.context.unit.name];
+    if (await this.peers.exists()) {
+      for (const [unit, bag] of await this.peers.peerUnits()) {
+        if (facts.volumeId !== undefined && bag[VOLUME_ID_KEY] === facts.volumeId) sharing.push(unit);
+      }
+    }
+    out['units-sharing'] = sharing.sort(compareUnits).join(', ');
+
+    for (const release of await this.store.listReleases()) {
+      const key = `releases.${actionKey(release.version)}`;
+      const check = params.verify ? await this.store.checkRelease(release.version, { deep: true }) : undefined;
+      out[`${key}.version`] = release.version;
+      out[`${key}.state`] = check?.state === 'damaged' ? `damaged: ${check.reason}` : release.state;
+      out[`${key}.size`] = formatBytes(release.bytes);
+      if (release.publishedBy !== undefined) out[`${key}.published-by`] = release.publishedBy;
+      if (release.publishedAt !== undefined) out[`${key}.published-at`] = release.publishedAt;
+    }
+
+    const progress = await this.store.readProgress();
+    out['lock.held'] = String(await this.lock.isHeld());
+    if (progress !== undefined) {
+      const percent = progressPercent(progress);
+      out['lock.holder'] = progress.unit;
+      out['download.version'] = progress.version;
+      out['download.unit'] = progress.unit;
+      out['download.progress'] = percent === undefined ? formatBytes(progress.bytes) : `${percent}%`;
+      out['download.started-at'] = new Date(progress.startedAt).toISOString();
+    }
+
+    for (const [dir, state] of await this.store.readUnitStates()) {
+      const key = `units.${actionKey(dir)}`;
+      out[`${key}.unit`] = state.unit;
+      out[`${key}.roles`] = state.roles.join(',');
+      out[`${key}.version`] = state.runningVersion ?? '(none)';
+      out[`${key}.updated-at`] = state.updatedAt;
+    }
+
+    const usage = await this.store.usage();
+    out['used.releases'] = formatBytes(usage.releaseBytes);
+    out['used.volume'] = formatBytes(usage.volumeBytes);
+    await this.tools.actionSet(out);
+  }
+}
+
+/** Juju action keys are lowercase letters, digits and hyphens, dots nest: `7.14.2` becomes `v7-14-2`. */
+export function actionKey(name: string): string {
+  const key = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return /^[a-z]/.test(key) ? key : `v${key}`;
+}

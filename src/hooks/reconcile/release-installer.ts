@@ -1,0 +1,242 @@
+// Hooks: executes InstallPolicy's decisions against the ports: reuse a published release, or take the lock,
+// re-check, download into staging, verify, publish by rename. The rules live in the policy; this only does.
+
+import { hostname } from 'node:os';
+import { inject, injectable } from 'inversify';
+import type { CharmConfig } from '../../domain/charm-config';
+import { releaseUrl } from '../../domain/charm-config';
+import type { DownloadProgress } from '../../domain/download-progress';
+import type { CharmProblem } from '../../domain/errors';
+import type { HookContext } from '../../domain/hook-event';
+import type { FailureKind, InstallPolicy, ReleaseObservation } from '../../domain/install-policy';
+import type { ReleaseManifest } from '../../domain/release-manifest';
+import type { ConcourseVersion } from '../../domain/version';
+import { BINARY_STORE, type BinaryStore, type ReleaseCheck } from '../../ports/binary-store';
+import { CLOCK, type Clock } from '../../ports/clock';
+import { DOWNLOADER, DownloadError, type Downloader, type ReleaseSource } from '../../ports/downloader';
+import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
+import { LOCK, type Lock, type LockHandle } from '../../ports/lock';
+import { LOGGER, type Logger } from '../../ports/logger';
+import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/peer-relation';
+import { INSTALL_POLICY, MACHINE_ARCH } from '../tokens';
+
+export const RELEASE_RESOURCE = 'concourse-release';
+/** Marker refreshes: often enough for waiting units to see progress, rare enough to be cheap on NFS. */
+const MARKER_REFRESH_MS = 2_000;
+
+export interface InstalledRelease {
+  readonly manifest: ReleaseManifest;
+  /** True when this unit downloaded and published it in this hook. */
+  readonly publishedHere: boolean;
+}
+
+@injectable()
+export class ReleaseInstaller {
+  constructor(
+    @inject(HOOK_CONTEXT) private readonly context: HookContext,
+    @inject(CHARM_CONFIG) private readonly config: CharmConfig,
+    @inject(INSTALL_POLICY) private readonly policy: InstallPolicy,
+    @inject(BINARY_STORE) private readonly store: BinaryStore,
+    @inject(LOCK) private readonly lock: Lock,
+    @inject(DOWNLOADER) private readonly downloader: Downloader,
+    @inject(HOOK_TOOLS) private readonly tools: HookTools,
+    @inject(CLOCK) private readonly clock: Clock,
+    @inject(LOGGER) private readonly logger: Logger,
+    @inject(MACHINE_ARCH) private readonly arch: string,
+  ) {}
+
+  /** Makes `releases/<version>` exist and valid on the volume; throws a CharmProblem the operator can act on. */
+  async ensure(version: ConcourseVersion): Promise<InstalledRelease> {
+    const v = version.toString();
+    const fast = await this.store.checkRelease(v);
+    if (fast.state === 'published') {
+      this.logger.info('storage.reuse', { unit: this.unit, version: v, publishedBy: fast.manifest.publishedBy });
+      return { manifest: fast.manifest, publishedHere: false };
+    }
+    const source = await this.source(version);
+    const waitStartedAt = this.clock.now();
+    let announced = false;
+    for (;;) {
+      const handle = await this.lock.tryAcquire();
+      if (handle !== undefined) {
+        try {
+          return await this.installHolding(v, source, handle, this.clock.now() - waitStartedAt);
+        } finally {
+          await handle.release();
+        }
+      }
+      const progress = await this.store.readProgress();
+      if (!announced) {
+        announced = true;
+        this.logger.info('storage.lock.wait', { unit: this.unit, version: v, holder: progress?.unit });
+        await this.tools.statusSet('maintenance', this.policy.describeOtherInstall(v, progress, this.clock.now()));
+      }
+      const published = await this.store.checkRelease(v);
+      if (published.state === 'published') {
+        this.logger.info('storage.reuse', { unit: this.unit, version: v, publishedBy: published.manifest.publishedBy });
+        return { manifest: published.manifest, publishedHere: false };
+      }
+      const decision = this.policy.whileLockedOut({
+        version: v,
+        progress,
+        now: this.clock.now(),
+        waitStartedAt,
+        timeoutMs: this.config.storageWaitTimeoutMs,
+      });
+      if (decision.kind === 'give-up') throw decision.problem;
+      await this.clock.sleep(decision.delayMs);
+    }
+  }
+
+  private async installHolding(v: string, source: ReleaseSource, handle: LockHandle, waitedMs: number) {
+    this.logger.info('storage.lock.acquired', { unit: this.unit, version: v, ms: waitedMs });
+    const again = await this.store.checkRelease(v);
+    if (this.policy.decide(observe(again)).kind === 'reuse' && again.state === 'published') {
+      this.logger.info('storage.reuse', { unit: this.unit, version: v, publishedBy: again.manifest.publishedBy });
+      return { manifest: again.manifest, publishedHere: false };
+    }
+    // Holding the lock, every staging area belongs to a writer that died or lost the lock: reclaim the space.
+    const abandoned = await this.store.removeAbandonedStaging();
+    if (abandoned > 0) this.logger.info('storage.staging.reclaimed', { unit: this.unit, count: abandoned });
+
+    const releases = await this.store.listReleases();
+    const needed = this.policy.neededBytes(releases.map((r) => r.bytes));
+    const facts = await this.store.inspect();
+    this.policy.assessSpace(facts, needed, v);
+
+    const expectedSha1 = source.kind === 'url' ? await this.expectedSha1(v, source.url, handle.lost) : undefined;
+    const staging = await this.store.openStaging(v, this.context.unit.dirName);
+    const started = this.clock.now();
+    const marker = new ProgressMarker(this.store, {
+      version: v,
+      unit: this.unit,
+      host: hostname(),
+      pid: process.pid,
+      startedAt: started,
+      updatedAt: started,
+      bytes: 0,
+    });
+    await marker.write(this.clock.now());
+    this.logger.info('storage.download.start', { unit: this.unit, version: v, source: describe(source) });
+    let lastLoggedDecile = -1;
+    try {
+      const result = await this.downloader.fetchAndExtract(source, staging.dir, {
+        strip: 1,
+        signal: handle.lost,
+        onProgress: (p) => {
+          marker.update(p.bytes, p.total, this.clock.now());
+          const decile = p.total ? Math.floor((p.bytes / p.total) * 10) : -1;
+          if (decile > lastLoggedDecile) {
+            lastLoggedDecile = decile;
+            this.logger.info('storage.download.progress', { unit: this.unit, version: v, bytes: p.bytes, total: p.total });
+          }
+        },
+      });
+      await marker.settled();
+      if (handle.lost.aborted) throw new DownloadError('aborted', 'the install lock was lost');
+      this.policy.verifyDigest(v, expectedSha1, result.sha1);
+      const outcome = await this.store.publish(
+        staging,
+        { source: describe(source), bytes: result.bytes, sha1: result.sha1, sha256: result.sha256 },
+        this.unit,
+        new Date(this.clock.now()),
+      );
+      const published = await this.store.checkRelease(v);
+      if (published.state !== 'published') throw new Error(`release ${v} not readable after publish: ${published.state}`);
+      this.logger.info('storage.published', {
+        unit: this.unit,
+        version: v,
+        outcome,
+        bytes: result.bytes,
+        extractedBytes: result.extractedBytes,
+        ms: this.clock.now() - started,
+      });
+      return { manifest: published.manifest, publishedHere: outcome === 'published' };
+    } catch (error) {
+      await marker.settled();
+      await this.store.discardStaging(staging);
+      throw await this.toProblem(error, v, source, facts.freeBytes);
+    } finally {
+      await this.store.clearProgress();
+    }
+  }
+
+  private async source(version: ConcourseVersion): Promise<ReleaseSource> {
+    const resource = await this.tools.resourceGet(RELEASE_RESOURCE);
+    if (resource !== undefined) return { kind: 'file', path: resource, label: `resource:${RELEASE_RESOURCE}` };
+    return { kind: 'url', url: releaseUrl(this.config.downloadUrl, version, this.arch) };
+  }
+
+  private async expectedSha1(v: string, url: string, signal: AbortSignal): Promise<string> {
+    try {
+      return await this.downloader.fetchSha1(`${url}.sha1`, signal);
+    } catch (error) {
+      throw await this.toProblem(error, v, { kind: 'url', url: `${url}.sha1` }, undefined);
+    }
+  }
+
+  private async toProblem(
+    error: unknown,
+    version: string,
+    source: ReleaseSource,
+    freeBefore: number | undefined,
+  ): Promise<unknown> {
+    if (!(error instanceof DownloadError)) return error;
+    const kind: FailureKind = error.kind;
+    const free = kind === 'no-space' ? (await this.store.inspect()).freeBytes : undefined;
+    const problem: CharmProblem = this.policy.failure({
+      kind,
+      version,
+      source: describe(source),
+      detail: error.message,
+      freeBytes: free,
+      neededBytes: freeBefore === undefined ? undefined : freeBefore + 1,
+      location: this.store.root,
+    });
+    this.logger.warn('storage.download.failed', { unit: this.unit, version, kind, detail: error.message });
+    return problem;
+  }
+
+  private get unit(): string {
+    return this.context.unit.name;
+  }
+}
+
+function observe(check: ReleaseCheck): ReleaseObservation {
+  return check.state === 'published'
+    ? { state: 'published', manifest: check.manifest }
+    : check.state === 'damaged'
+      ? { state: 'damaged', reason: check.reason }
+      : { state: 'absent' };
+}
+
+function describe(source: ReleaseSource): string {
+  return source.kind === 'url' ? source.url : source.label;
+}
+
+/** Keeps `.download_in_progress` fresh without writing on every chunk; writes are chained so they never overlap. */
+class ProgressMarker {
+  private chain: Promise<void> = Promise.resolve();
+  private lastWrite = 0;
+
+  constructor(
+    private readonly store: BinaryStore,
+    private state: DownloadProgress,
+  ) {}
+
+  write(now: number): Promise<void> {
+    this.lastWrite = now;
+    const snapshot = { ...this.state, updatedAt: now };
+    this.chain = this.chain.then(() => this.store.writeProgress(snapshot)).catch(() => undefined);
+    return this.chain;
+  }
+
+  update(bytes: number, total: number | undefined, now: number): void {
+    this.state = { ...this.state, bytes, ...(total === undefined ? {} : { total }) };
+    if (now - this.lastWrite >= MARKER_REFRESH_MS) void this.write(now);
+  }
+
+  settled(): Promise<void> {
+    return this.chain;
+  }
+}
