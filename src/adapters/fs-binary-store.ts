@@ -365,6 +365,28 @@ export class FsBinaryStore implements BinaryStore {
     return summaries.sort((a, b) => a.version.localeCompare(b.version, 'en', { numeric: true }));
   }
 
+  async ensureRoot(): Promise<void> {
+    // One level below an existing directory at most: a missing volume must stay missing, not be created on the
+    // machine's root disk.
+    try {
+      await mkdir(dirname(this.root));
+    } catch (err) {
+      if (errorCode(err) !== 'EEXIST') return;
+    }
+    await mkdir(this.root).catch((err: unknown) => {
+      if (errorCode(err) !== 'EEXIST') throw err;
+    });
+  }
+
+  async stagedBinaries(staging: StagingArea): Promise<readonly string[]> {
+    const dir = this.assertStagingDir(staging.dir);
+    const names: string[] = [];
+    for (const entry of await readDirIfExists(join(dir, 'bin'))) {
+      if (entry.isFile()) names.push(`bin/${entry.name}`);
+    }
+    return names.sort();
+  }
+
   async openStaging(version: string, unit: string): Promise<StagingArea> {
     assertSafeVersion(version);
     const stagingRoot = this.path(VOLUME_LAYOUT.staging);

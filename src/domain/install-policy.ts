@@ -18,6 +18,9 @@ export interface InstallPolicySettings {
   readonly firstInstallEstimateBytes: number;
 }
 
+/** Files every Concourse release tarball holds (under its top-level `concourse/`). */
+export const REQUIRED_BINARIES: readonly string[] = ['bin/concourse'];
+
 export type ReleaseObservation =
   | { readonly state: 'published'; readonly manifest: ReleaseManifest }
   | { readonly state: 'absent' }
@@ -111,6 +114,17 @@ export class InstallPolicy {
     const percent = progressPercent(progress);
     const how = percent === undefined ? formatBytes(progress.bytes) : `${percent}%`;
     return `Concourse ${version} being downloaded by ${progress.unit} (${how})`;
+  }
+
+  /** A tarball that unpacks without `bin/concourse` is not a Concourse release, whatever its digest says. */
+  verifyLayout(version: string, stagedBinaries: readonly string[]): void {
+    const missing = REQUIRED_BINARIES.filter((file) => !stagedBinaries.includes(file));
+    if (missing.length > 0) {
+      throw new ReleaseProblem(
+        'blocked',
+        `Concourse ${version} rejected: the tarball has no concourse/${missing.join(', concourse/')}; check download-url`,
+      );
+    }
   }
 
   /** Fail closed: a release is published only if its digest equals the upstream one. */

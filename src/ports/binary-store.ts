@@ -44,7 +44,11 @@ export interface BinaryStore {
   /** Checks a release: manifest present and valid, and every listed file present with its size (`deep`: digest). */
   checkRelease(version: string, options?: { readonly deep?: boolean }): Promise<ReleaseCheck>;
   listReleases(): Promise<readonly ReleaseSummary[]>;
+  /** Creates the store root inside an existing volume (unit-private stores); never the volume itself. */
+  ensureRoot(): Promise<void>;
   openStaging(version: string, unit: string): Promise<StagingArea>;
+  /** Regular files under the staging area's `bin/`, relative to it (`bin/concourse`), before publishing. */
+  stagedBinaries(staging: StagingArea): Promise<readonly string[]>;
   /** Writes MANIFEST.json (digests of `bin/`), fsyncs, renames into releases/; a release already there wins. */
   publish(staging: StagingArea, tarball: TarballFacts, publishedBy: string, publishedAt: Date): Promise<PublishOutcome>;
   discardStaging(staging: StagingArea): Promise<void>;

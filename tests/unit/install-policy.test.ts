@@ -107,6 +107,13 @@ describe('decide and wait', () => {
 });
 
 describe('verification and failures', () => {
+  test('tarball without bin/concourse → blocked, not published', () => {
+    expect(() => policy.verifyLayout('7.14.2', ['bin/gdn'])).toThrow(
+      'Concourse 7.14.2 rejected: the tarball has no concourse/bin/concourse; check download-url',
+    );
+    expect(() => policy.verifyLayout('7.14.2', ['bin/concourse', 'bin/gdn'])).not.toThrow();
+  });
+
   test('digest equal (any case) → accepted; different → blocked, nothing published', () => {
     expect(() => policy.verifyDigest('7.14.2', 'AB'.repeat(20), 'ab'.repeat(20))).not.toThrow();
     expect(() => policy.verifyDigest('7.14.2', 'a'.repeat(40), 'b'.repeat(40))).toThrow(/failed verification/);

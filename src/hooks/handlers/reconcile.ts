@@ -37,6 +37,7 @@ export class ReconcileHandler implements Handler {
   ) {}
 
   async run(): Promise<void> {
+    if (this.config.sharedStorage === 'none') await this.store.ensureRoot();
     const facts = await this.store.inspect();
     this.policy.assessVolume(facts);
     const volumeId = await this.store.ensureVolumeId();

@@ -135,6 +135,7 @@ export class ReleaseInstaller {
       await marker.settled();
       if (handle.lost.aborted) throw new DownloadError('aborted', 'the install lock was lost');
       this.policy.verifyDigest(v, expectedSha1, result.sha1);
+      this.policy.verifyLayout(v, await this.store.stagedBinaries(staging));
       const outcome = await this.store.publish(
         staging,
         { source: describe(source), bytes: result.bytes, sha1: result.sha1, sha256: result.sha256 },
