@@ -1,0 +1,326 @@
+// Simulation: Concourse release tarballs shaped like upstream's (`concourse/bin/concourse`, resource types, fly assets),
+// with POSIX sh stand-ins for the binaries, for adapter tests, e2e tests and the demo. Also builds hostile archives.
+
+import { createCipheriv, createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+
+export type HostileVariant =
+  | 'dotdot'
+  | 'absolute'
+  | 'symlink-escape'
+  | 'hardlink-escape'
+  | 'device'
+  | 'symlink-then-file';
+
+export interface ReleaseTarballOptions {
+  readonly version: string;
+  /** Only names the fly asset and the `.filler` seed; the stand-ins are arch-independent shell scripts. */
+  readonly arch?: string;
+  /** Size of `concourse/bin/.filler`, incompressible, so downloads take realistic bytes. Default 1 MiB. */
+  readonly fillerBytes?: number;
+  /**
+   * Adds one hostile entry right after `concourse/bin/` (before resource types and fly assets, so a test can see that
+   * extraction stopped). Relative escapes aim at `escaped`, one level above the extraction directory when extracted
+   * with strip 1; `absolute` aims at `absoluteTarget`.
+   */
+  readonly hostile?: HostileVariant;
+  /** Where the `absolute` variant writes. Default `/tmp/concourse-ci-machine-escaped`. */
+  readonly absoluteTarget?: string;
+}
+
+export interface ReleaseTarball {
+  readonly data: Buffer;
+  readonly sha1: string;
+  readonly sha256: string;
+}
+
+export type TarEntry =
+  | { readonly type: 'file'; readonly path: string; readonly mode?: number; readonly content: Buffer | string }
+  | { readonly type: 'dir'; readonly path: string; readonly mode?: number }
+  | { readonly type: 'symlink'; readonly path: string; readonly target: string }
+  | { readonly type: 'hardlink'; readonly path: string; readonly target: string }
+  | {
+      readonly type: 'char-device' | 'block-device' | 'fifo';
+      readonly path: string;
+      readonly major?: number;
+      readonly minor?: number;
+    };
+
+/** Name of the file the relative hostile variants try to create beside the extraction directory. */
+export const ESCAPE_NAME = 'escaped';
+export const DEFAULT_ABSOLUTE_TARGET = '/tmp/concourse-ci-machine-escaped';
+
+// Fixed so that the same inputs give the same bytes (and the same sha1) on every run: 2024-01-01T00:00:00Z.
+const MTIME = 1_704_067_200;
+const BLOCK = 512;
+// GNU tar's default record size; upstream tarballs are padded to it.
+const RECORD = 20 * BLOCK;
+
+export async function buildReleaseTarball(opts: ReleaseTarballOptions): Promise<ReleaseTarball> {
+  const version = checkVersion(opts.version);
+  const arch = opts.arch ?? 'amd64';
+  if (!/^[a-z0-9_]+$/.test(arch)) throw new Error(`arch ${JSON.stringify(arch)} is not a plain word`);
+  const fillerBytes = opts.fillerBytes ?? 1024 * 1024;
+
+  const entries: TarEntry[] = [
+    { type: 'dir', path: 'concourse/' },
+    { type: 'dir', path: 'concourse/bin/' },
+    { type: 'file', path: 'concourse/bin/concourse', mode: 0o755, content: concourseScript(version) },
+    { type: 'file', path: 'concourse/bin/gdn', mode: 0o755, content: gdnScript(version) },
+    ...hostileEntries(opts.hostile, opts.absoluteTarget ?? DEFAULT_ABSOLUTE_TARGET),
+    { type: 'file', path: 'concourse/bin/.filler', mode: 0o644, content: filler(`${version}/${arch}`, fillerBytes) },
+    { type: 'dir', path: 'concourse/resource-types/' },
+    ...resourceType('registry-image', '1.12.0', version),
+    ...resourceType('git', '1.17.0', version),
+    { type: 'dir', path: 'concourse/fly-assets/' },
+    { type: 'file', path: `concourse/fly-assets/fly-linux-${arch}.tgz`, mode: 0o644, content: flyAsset(version) },
+    { type: 'file', path: 'concourse/fly-assets/fly-darwin-amd64.tgz', mode: 0o644, content: flyAsset(version) },
+  ];
+  const data = gzipSync(writeTar(entries));
+  return {
+    data,
+    sha1: createHash('sha1').update(data).digest('hex'),
+    sha256: createHash('sha256').update(data).digest('hex'),
+  };
+}
+
+/** A ustar archive of exactly these entries, gzip-compressed: for tests that need an archive no builder would make. */
+export function buildTarGz(entries: readonly TarEntry[]): Buffer {
+  return gzipSync(writeTar(entries));
+}
+
+/**
+ * A minimal ustar writer. node-tar's packer reads from the file system and refuses hostile paths, so the hostile
+ * variants need raw headers; writing every archive this way keeps the output byte-for-byte deterministic too.
+ */
+export function writeTar(entries: readonly TarEntry[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const entry of entries) {
+    const body = entry.type === 'file' ? toBuffer(entry.content) : Buffer.alloc(0);
+    blocks.push(header(entry, body.length));
+    if (body.length > 0) {
+      blocks.push(body);
+      const pad = (BLOCK - (body.length % BLOCK)) % BLOCK;
+      if (pad > 0) blocks.push(Buffer.alloc(pad));
+    }
+  }
+  blocks.push(Buffer.alloc(2 * BLOCK));
+  const tar = Buffer.concat(blocks);
+  const padded = Math.ceil(tar.length / RECORD) * RECORD;
+  return padded === tar.length ? tar : Buffer.concat([tar, Buffer.alloc(padded - tar.length)]);
+}
+
+function header(entry: TarEntry, size: number): Buffer {
+  const h = Buffer.alloc(BLOCK);
+  const { name, prefix } = splitName(entry.path);
+  h.write(name, 0, 100, 'utf8');
+  const mode = entry.type === 'file' || entry.type === 'dir' ? (entry.mode ?? defaultMode(entry.type)) : 0o777;
+  octal(h, 100, 8, mode);
+  octal(h, 108, 8, 0);
+  octal(h, 116, 8, 0);
+  octal(h, 124, 12, size);
+  octal(h, 136, 12, MTIME);
+  h.fill(0x20, 148, 156); // checksum field counts as spaces while summing
+  h.write(TYPE_FLAG[entry.type], 156, 1, 'ascii');
+  if (entry.type === 'symlink' || entry.type === 'hardlink') {
+    if (Buffer.byteLength(entry.target) > 100) throw new Error(`link target too long for ustar: ${entry.target}`);
+    h.write(entry.target, 157, 100, 'utf8');
+  }
+  h.write('ustar\u000000', 257, 8, 'ascii');
+  h.write('root', 265, 32, 'ascii');
+  h.write('root', 297, 32, 'ascii');
+  if (entry.type === 'char-device' || entry.type === 'block-device' || entry.type === 'fifo') {
+    octal(h, 329, 8, entry.major ?? 0);
+    octal(h, 337, 8, entry.minor ?? 0);
+  }
+  h.write(prefix, 345, 155, 'utf8');
+  let sum = 0;
+  for (const byte of h) sum += byte;
+  h.write(`${sum.toString(8).padStart(6, '0')}\u0000 `, 148, 8, 'ascii');
+  return h;
+}
+
+const TYPE_FLAG: Record<TarEntry['type'], string> = {
+  file: '0',
+  hardlink: '1',
+  symlink: '2',
+  'char-device': '3',
+  'block-device': '4',
+  dir: '5',
+  fifo: '6',
+};
+
+function defaultMode(type: 'file' | 'dir'): number {
+  return type === 'dir' ? 0o755 : 0o644;
+}
+
+function octal(h: Buffer, offset: number, width: number, value: number): void {
+  const digits = value.toString(8).padStart(width - 1, '0');
+  if (digits.length > width - 1) throw new Error(`value ${value} does not fit a ${width}-byte tar field`);
+  h.write(`${digits}\u0000`, offset, width, 'ascii');
+}
+
+/** ustar stores long paths as prefix + name, split at a slash. */
+function splitName(path: string): { name: string; prefix: string } {
+  if (Buffer.byteLength(path) <= 100) return { name: path, prefix: '' };
+  for (let i = path.lastIndexOf('/', path.length - 2); i > 0; i = path.lastIndexOf('/', i - 1)) {
+    const prefix = path.slice(0, i);
+    const name = path.slice(i + 1);
+    if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(name) <= 100) return { name, prefix };
+  }
+  throw new Error(`path too long for ustar: ${path}`);
+}
+
+function toBuffer(content: Buffer | string): Buffer {
+  return typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+}
+
+/** Refuses anything that is not a plain version word: it is pasted into shell scripts. */
+function checkVersion(version: string): string {
+  if (!/^[0-9A-Za-z][0-9A-Za-z.+-]*$/.test(version))
+    throw new Error(`version ${JSON.stringify(version)} is not usable`);
+  return version;
+}
+
+/**
+ * Incompressible and reproducible: AES-256-CTR keystream keyed by the seed, so gzip cannot shrink it and the same
+ * version always gives the same tarball digest.
+ */
+function filler(seed: string, bytes: number): Buffer {
+  const key = createHash('sha256').update(`concourse-filler:${seed}`).digest();
+  const cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
+  return Buffer.concat([cipher.update(Buffer.alloc(bytes)), cipher.final()]);
+}
+
+function hostileEntries(variant: HostileVariant | undefined, absoluteTarget: string): TarEntry[] {
+  const pwned = 'written outside the extraction directory\n';
+  switch (variant) {
+    case undefined:
+      return [];
+    case 'dotdot':
+      // With strip 1 this is `../escaped`.
+      return [{ type: 'file', path: `concourse/../${ESCAPE_NAME}`, content: pwned }];
+    case 'absolute':
+      return [{ type: 'file', path: absoluteTarget, content: pwned }];
+    case 'symlink-escape':
+      // bin/escape lives two levels below the parent of the extraction directory.
+      return [{ type: 'symlink', path: 'concourse/bin/escape', target: `../../${ESCAPE_NAME}` }];
+    case 'hardlink-escape':
+      // Hardlink targets are archive-relative: with strip 1 this points at `../escaped`.
+      return [{ type: 'hardlink', path: 'concourse/bin/escape', target: `concourse/../${ESCAPE_NAME}` }];
+    case 'device':
+      return [{ type: 'char-device', path: 'concourse/bin/null', major: 1, minor: 3 }];
+    case 'symlink-then-file':
+      // The classic: a link to the parent directory, then a file written through it.
+      return [
+        { type: 'symlink', path: 'concourse/out', target: '..' },
+        { type: 'file', path: `concourse/out/${ESCAPE_NAME}`, content: pwned },
+      ];
+  }
+}
+
+function resourceType(name: string, typeVersion: string, version: string): TarEntry[] {
+  const rootfs = buildTarGz([
+    { type: 'dir', path: 'opt/' },
+    { type: 'dir', path: 'opt/resource/' },
+    { type: 'file', path: 'opt/resource/check', mode: 0o755, content: '#!/bin/sh\necho "[]"\n' },
+    { type: 'file', path: 'opt/resource/in', mode: 0o755, content: '#!/bin/sh\necho "{}"\n' },
+    { type: 'file', path: 'opt/resource/out', mode: 0o755, content: '#!/bin/sh\necho "{}"\n' },
+  ]);
+  const metadata = `${JSON.stringify({ type: name, version: typeVersion, privileged: false, concourse: version })}\n`;
+  return [
+    { type: 'dir', path: `concourse/resource-types/${name}/` },
+    { type: 'file', path: `concourse/resource-types/${name}/resource_metadata.json`, content: metadata },
+    { type: 'file', path: `concourse/resource-types/${name}/rootfs.tgz`, content: rootfs },
+  ];
+}
+
+function flyAsset(version: string): Buffer {
+  return buildTarGz([{ type: 'file', path: 'fly', mode: 0o755, content: `#!/bin/sh\necho '${version}'\n` }]);
+}
+
+function gdnScript(version: string): string {
+  return `#!/bin/sh
+# Stand-in for Guardian (gdn) shipped in concourse ${version}: built by sim/release-tarball.ts for tests.
+echo 'gdn stand-in (concourse ${version})'
+`;
+}
+
+/**
+ * The `concourse` stand-in. Only POSIX sh, head, base64, tr and fold: tests run on hosts without openssl or
+ * ssh-keygen, and what they check is the shape of the files, not the cryptography.
+ */
+function concourseScript(version: string): string {
+  return `#!/bin/sh
+# Stand-in for the concourse ${version} binary: built by sim/release-tarball.ts for tests and the demo.
+VERSION='${version}'
+
+usage() {
+  echo 'usage: concourse --version | generate-key -t rsa|ssh -f FILE | web [flags] | worker [flags]' >&2
+  exit 2
+}
+
+random_b64() {
+  head -c "$1" /dev/urandom | base64 | tr -d '\\n'
+}
+
+write_private_key() {
+  tmp="$1.tmp.$$"
+  (
+    umask 077
+    {
+      echo '-----BEGIN RSA PRIVATE KEY-----'
+      random_b64 1191 | fold -w 64
+      echo
+      echo '-----END RSA PRIVATE KEY-----'
+    } > "$tmp"
+  ) || exit 1
+  mv -f "$tmp" "$1"
+}
+
+generate_key() {
+  type=''
+  file=''
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      -t|--type) [ $# -ge 2 ] || usage; type=$2; shift 2 ;;
+      --type=*) type=\${1#--type=}; shift ;;
+      -f|--filename) [ $# -ge 2 ] || usage; file=$2; shift 2 ;;
+      --filename=*) file=\${1#--filename=}; shift ;;
+      -b|--bits) [ $# -ge 2 ] || usage; shift 2 ;;
+      --bits=*) shift ;;
+      *) usage ;;
+    esac
+  done
+  [ -n "$file" ] || usage
+  case "$type" in
+    rsa|'') write_private_key "$file" ;;
+    ssh)
+      write_private_key "$file"
+      echo "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ$(random_b64 258) concourse" > "$file.pub"
+      ;;
+    *) echo "concourse generate-key: unknown key type '$type'" >&2; exit 2 ;;
+  esac
+  echo "wrote private key to $file"
+}
+
+# Long-running commands wait in a child sleep so that TERM (systemctl stop) ends them at once.
+serve() {
+  # Trap first: whoever sees the banner may stop us at once. $! rather than a saved pid: the shell sets it as part
+  # of starting the job, and runs traps only between commands, so no signal can fall between the two.
+  trap 'kill $! 2>/dev/null; exit 0' TERM INT
+  echo "concourse $1 $VERSION (stand-in) running"
+  while :; do
+    sleep 3600 &
+    wait $!
+  done
+}
+
+case "$1" in
+  --version|-v) echo "$VERSION" ;;
+  generate-key) shift; generate_key "$@" ;;
+  web|worker) serve "$1" ;;
+  *) usage ;;
+esac
+`;
+}
