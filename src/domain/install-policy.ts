@@ -62,7 +62,10 @@ export class InstallPolicy {
       case 'read-only':
         throw new StorageProblem('blocked', `Storage ${where} is read-only: remount it read-write`);
       case 'unreadable':
-        throw new StorageProblem('blocked', `Storage ${where} cannot be read (${facts.detail ?? 'error'}): check the mount`);
+        throw new StorageProblem(
+          'blocked',
+          `Storage ${where} cannot be read (${facts.detail ?? 'error'}): check the mount`,
+        );
       case 'ok':
         return;
     }
@@ -101,7 +104,10 @@ export class InstallPolicy {
     if (now - input.waitStartedAt < input.timeoutMs) {
       return { kind: 'poll', delayMs: this.settings.pollIntervalMs };
     }
-    return { kind: 'give-up', problem: new ReleaseProblem('waiting', this.describeOtherInstall(version, progress, now)) };
+    return {
+      kind: 'give-up',
+      problem: new ReleaseProblem('waiting', this.describeOtherInstall(version, progress, now)),
+    };
   }
 
   describeOtherInstall(version: string, progress: DownloadProgress | undefined, now: number): string {
@@ -150,7 +156,10 @@ export class InstallPolicy {
     const v = input.version;
     switch (input.kind) {
       case 'not-found':
-        return new ReleaseProblem('blocked', `Concourse ${v} not found at ${input.source}: check version and download-url`);
+        return new ReleaseProblem(
+          'blocked',
+          `Concourse ${v} not found at ${input.source}: check version and download-url`,
+        );
       case 'checksum-mismatch':
       case 'unsafe-archive':
       case 'bad-archive':
@@ -166,7 +175,10 @@ export class InstallPolicy {
       case 'truncated':
       case 'aborted':
       case 'lock-lost':
-        return new ReleaseProblem('waiting', `Concourse ${v} download failed (${input.detail}); retrying in the next hook`);
+        return new ReleaseProblem(
+          'waiting',
+          `Concourse ${v} download failed (${input.detail}); retrying in the next hook`,
+        );
     }
   }
 }

@@ -3,9 +3,6 @@
 
 import { arch } from 'node:process';
 import { Container, type ResolutionContext } from 'inversify';
-import { LOG_LEVELS, parseCharmConfig, type CharmConfig } from '../domain/charm-config';
-import type { HookContext } from '../domain/hook-event';
-import { InstallPolicy } from '../domain/install-policy';
 import { CliHookTools } from '../adapters/cli-hook-tools';
 import { ExecHookToolRunner } from '../adapters/exec-hook-tool-runner';
 import { FsBinaryStore } from '../adapters/fs-binary-store';
@@ -15,6 +12,9 @@ import { effectiveLockTiming, lockTimingFromEnv, ProperLockfileLock } from '../a
 import { SystemClock } from '../adapters/system-clock';
 import { ExecSystemctlRunner, SYSTEMCTL_RUNNER, SystemctlServiceManager } from '../adapters/systemctl-service-manager';
 import { defaultDownloaderSettings, UndiciDownloader } from '../adapters/undici-downloader';
+import { type CharmConfig, LOG_LEVELS, parseCharmConfig } from '../domain/charm-config';
+import type { HookContext } from '../domain/hook-event';
+import { InstallPolicy } from '../domain/install-policy';
 import { BINARY_STORE, VOLUME_ROOT } from '../ports/binary-store';
 import { CLOCK } from '../ports/clock';
 import { DOWNLOADER, DOWNLOADER_SETTINGS, type DownloaderSettings } from '../ports/downloader';

@@ -8,7 +8,9 @@ runHook(process.env).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`concourse-ci-machine: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `concourse-ci-machine: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   },
 );

@@ -25,7 +25,11 @@ function readZip(path: string): Promise<Entry[]> {
           const chunks: Buffer[] = [];
           stream.on('data', (c: Buffer) => chunks.push(c));
           stream.on('end', () => {
-            entries.push({ name: entry.fileName, mode: (entry.externalFileAttributes >>> 16) & 0o7777, data: Buffer.concat(chunks) });
+            entries.push({
+              name: entry.fileName,
+              mode: (entry.externalFileAttributes >>> 16) & 0o7777,
+              data: Buffer.concat(chunks),
+            });
             zip.readEntry();
           });
         });

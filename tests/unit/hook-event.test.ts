@@ -14,7 +14,12 @@ test('relation hook environment → typed context', () => {
   });
   expect(c.event).toEqual({ kind: 'hook', name: 'peers-relation-changed' });
   expect(c.unit.dirName).toBe('concourse-ci-1');
-  expect(c.relation).toEqual({ endpoint: 'peers', id: 'peers:0', remoteUnit: 'concourse-ci/0', remoteApp: 'concourse-ci' });
+  expect(c.relation).toEqual({
+    endpoint: 'peers',
+    id: 'peers:0',
+    remoteUnit: 'concourse-ci/0',
+    remoteApp: 'concourse-ci',
+  });
   expect(c.proxy).toEqual({ http: undefined, https: 'http://proxy:3128', noProxy: undefined });
 });
 

@@ -79,12 +79,24 @@ describe('decide and wait', () => {
   });
 
   test('locked out within the timeout → poll again', () => {
-    const d = policy.whileLockedOut({ version: '7.14.3', progress: progress(), now: 110_000, waitStartedAt: 100_000, timeoutMs: 30_000 });
+    const d = policy.whileLockedOut({
+      version: '7.14.3',
+      progress: progress(),
+      now: 110_000,
+      waitStartedAt: 100_000,
+      timeoutMs: 30_000,
+    });
     expect(d).toEqual({ kind: 'poll', delayMs: 1000 });
   });
 
   test('locked out past the timeout → waiting naming the downloader and its progress', () => {
-    const d = policy.whileLockedOut({ version: '7.14.3', progress: progress(), now: 140_000, waitStartedAt: 100_000, timeoutMs: 30_000 });
+    const d = policy.whileLockedOut({
+      version: '7.14.3',
+      progress: progress(),
+      now: 140_000,
+      waitStartedAt: 100_000,
+      timeoutMs: 30_000,
+    });
     expect(d.kind).toBe('give-up');
     if (d.kind !== 'give-up') return;
     expect(d.problem).toBeInstanceOf(ReleaseProblem);
@@ -93,14 +105,19 @@ describe('decide and wait', () => {
   });
 
   test('zero timeout → give up at once', () => {
-    expect(policy.whileLockedOut({ version: '7.14.3', progress: undefined, now: 5, waitStartedAt: 5, timeoutMs: 0 }).kind).toBe('give-up');
+    expect(
+      policy.whileLockedOut({ version: '7.14.3', progress: undefined, now: 5, waitStartedAt: 5, timeoutMs: 0 }).kind,
+    ).toBe('give-up');
   });
 
   test.each([
     [undefined, "Concourse 7.14.3 waiting for another unit's install on the shared volume"],
     [progress({ version: '7.14.2' }), "Concourse 7.14.3 waiting for another unit's install on the shared volume"],
     [progress({ total: undefined, bytes: 3 * MiB }), 'Concourse 7.14.3 being downloaded by concourse-ci/0 (3.0 MiB)'],
-    [progress({ updatedAt: 0 }), 'Concourse 7.14.3 download by concourse-ci/0 stalled; taken over once its lock expires'],
+    [
+      progress({ updatedAt: 0 }),
+      'Concourse 7.14.3 download by concourse-ci/0 stalled; taken over once its lock expires',
+    ],
   ])('marker %j → %s', (p, message) => {
     expect(policy.describeOtherInstall('7.14.3', p, 100_000)).toBe(message);
   });
@@ -124,9 +141,21 @@ describe('verification and failures', () => {
     ['not-found', 'blocked', 'Concourse 7.14.9 not found at http://m/x.tgz: check version and download-url'],
     ['unsafe-archive', 'blocked', 'Concourse 7.14.9 rejected: entry ../x escapes'],
     ['timeout', 'waiting', 'Concourse 7.14.9 download failed (entry ../x escapes); retrying in the next hook'],
-    ['no-space', 'blocked', 'Not enough space on /v for Concourse 7.14.9: 1.0 MiB free, at least 2.0 MiB needed; grow the volume or lower keep-releases'],
+    [
+      'no-space',
+      'blocked',
+      'Not enough space on /v for Concourse 7.14.9: 1.0 MiB free, at least 2.0 MiB needed; grow the volume or lower keep-releases',
+    ],
   ] as const)('%s → %s', (kind, status, message) => {
-    const p = policy.failure({ kind, version: '7.14.9', source: 'http://m/x.tgz', detail: 'entry ../x escapes', freeBytes: MiB, neededBytes: 2 * MiB, location: '/v' });
+    const p = policy.failure({
+      kind,
+      version: '7.14.9',
+      source: 'http://m/x.tgz',
+      detail: 'entry ../x escapes',
+      freeBytes: MiB,
+      neededBytes: 2 * MiB,
+      location: '/v',
+    });
     expect(p.status).toBe(status);
     expect(p.message).toBe(message);
   });

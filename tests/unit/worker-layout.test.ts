@@ -1,13 +1,18 @@
 import { expect, test } from 'vitest';
 import { InvalidInputError } from '../../src/domain/errors';
 import { parseUnitName } from '../../src/domain/hook-event';
-import { workerLayout } from '../../src/domain/worker-layout';
 import { compareUnits, detectSharing, enforceSharingMode } from '../../src/domain/volume-sharing';
+import { workerLayout } from '../../src/domain/worker-layout';
 
 const unit = parseUnitName('concourse-ci/3');
 
 test('local volume → work dir beside the unit state on the volume', () => {
-  const l = workerLayout({ unit, volumeRoot: '/var/lib/concourse/', volumeIsNetworkFilesystem: false, workDirOverride: undefined });
+  const l = workerLayout({
+    unit,
+    volumeRoot: '/var/lib/concourse/',
+    volumeIsNetworkFilesystem: false,
+    workDirOverride: undefined,
+  });
   expect(l).toEqual({
     unitDir: 'worker/concourse-ci-3',
     unitDirName: 'concourse-ci-3',
@@ -18,7 +23,12 @@ test('local volume → work dir beside the unit state on the volume', () => {
 });
 
 test('network volume → work dir on the local disk', () => {
-  const l = workerLayout({ unit, volumeRoot: '/var/lib/concourse', volumeIsNetworkFilesystem: true, workDirOverride: undefined });
+  const l = workerLayout({
+    unit,
+    volumeRoot: '/var/lib/concourse',
+    volumeIsNetworkFilesystem: true,
+    workDirOverride: undefined,
+  });
   expect(l.workDir).toBe('/var/lib/concourse-worker/concourse-ci-3/work_dir');
   expect(l.workDirIsLocal).toBe(true);
   expect(l.stateFile).toBe('/var/lib/concourse/worker/concourse-ci-3/state.json');
@@ -29,12 +39,21 @@ test('operator override → used as given', () => {
   expect(l.workDir).toBe('/srv/w');
 });
 
-test.each(['concourse-ci/../0', '../x/0', 'a/b/0', 'app/01', 'App/0', 'app-/0', 'app', '/0', 'app/-1', 'a.b/0', 'app-1/0'])(
-  'unit name %j → rejected before any path is built',
-  (name) => {
-    expect(() => parseUnitName(name)).toThrow(InvalidInputError);
-  },
-);
+test.each([
+  'concourse-ci/../0',
+  '../x/0',
+  'a/b/0',
+  'app/01',
+  'App/0',
+  'app-/0',
+  'app',
+  '/0',
+  'app/-1',
+  'a.b/0',
+  'app-1/0',
+])('unit name %j → rejected before any path is built', (name) => {
+  expect(() => parseUnitName(name)).toThrow(InvalidInputError);
+});
 
 test('unit names Juju allows → accepted', () => {
   expect(parseUnitName('concourse-ci-machine/12').dirName).toBe('concourse-ci-machine-12');
@@ -48,7 +67,11 @@ test('peers publishing the same volume id → counted as sharing, others not', (
     ['concourse-ci/1', { 'volume-id': 'other' }],
     ['concourse-ci/3', {}],
   ]);
-  expect(detectSharing('concourse-ci/0', 'v1', peers).units).toEqual(['concourse-ci/0', 'concourse-ci/2', 'concourse-ci/10']);
+  expect(detectSharing('concourse-ci/0', 'v1', peers).units).toEqual([
+    'concourse-ci/0',
+    'concourse-ci/2',
+    'concourse-ci/10',
+  ]);
 });
 
 test('shared-storage=required and no other unit on the volume → blocked with guidance', () => {

@@ -6,7 +6,9 @@ import { InvalidInputError } from '../../domain/errors';
 export function parseActionParams<T extends z.ZodType>(schema: T, raw: Readonly<Record<string, unknown>>): z.infer<T> {
   const result = schema.safeParse(raw);
   if (!result.success) {
-    const reasons = result.error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message));
+    const reasons = result.error.issues.map((i) =>
+      i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message,
+    );
     throw new InvalidInputError(`Invalid action parameters: ${reasons.join('; ')}`);
   }
   return result.data;

@@ -54,7 +54,7 @@ export class ReconcileHandler implements Handler {
     await this.installer.ensure(version);
     if ((await this.store.currentVersion()) !== v) {
       await this.store.switchCurrent(v);
-      this.logger.info('storage.current.switched', { unit: this.unit, version: v });
+      this.logger.info('storage.current.switched', { version: v });
     }
 
     const layout = workerLayout({

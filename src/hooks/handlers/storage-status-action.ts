@@ -4,9 +4,9 @@
 import { inject, injectable } from 'inversify';
 import { z } from 'zod';
 import { formatBytes } from '../../domain/bytes';
+import { progressPercent } from '../../domain/download-progress';
 import { StorageProblem } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
-import { progressPercent } from '../../domain/download-progress';
 import { compareUnits, VOLUME_ID_KEY } from '../../domain/volume-sharing';
 import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
@@ -89,6 +89,9 @@ export class StorageStatusAction implements Handler {
 
 /** Juju action keys are lowercase letters, digits and hyphens, dots nest: `7.14.2` becomes `v7-14-2`. */
 export function actionKey(name: string): string {
-  const key = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const key = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return /^[a-z]/.test(key) ? key : `v${key}`;
 }

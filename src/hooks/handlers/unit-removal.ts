@@ -20,10 +20,10 @@ export class UnitRemovalHandler implements Handler {
     const facts = await this.store.inspect();
     // The volume may already be gone (machine removal): nothing of ours is left to clean.
     if (facts.state !== 'ok') {
-      this.logger.info('storage.unit.removed', { unit: this.context.unit.name, volume: facts.state });
+      this.logger.info('storage.unit.removed', { volume: facts.state });
       return;
     }
     await this.store.removeUnitDir(this.context.unit.dirName);
-    this.logger.info('storage.unit.removed', { unit: this.context.unit.name, dir: `worker/${this.context.unit.dirName}` });
+    this.logger.info('storage.unit.removed', { dir: `worker/${this.context.unit.dirName}` });
   }
 }

@@ -50,7 +50,7 @@ export class ReleaseInstaller {
     const v = version.toString();
     const fast = await this.store.checkRelease(v);
     if (fast.state === 'published') {
-      this.logger.info('storage.reuse', { unit: this.unit, version: v, publishedBy: fast.manifest.publishedBy });
+      this.logger.info('storage.reuse', { version: v, publishedBy: fast.manifest.publishedBy });
       return { manifest: fast.manifest, publishedHere: false };
     }
     const source = await this.source(version);
@@ -68,12 +68,12 @@ export class ReleaseInstaller {
       const progress = await this.store.readProgress();
       if (!announced) {
         announced = true;
-        this.logger.info('storage.lock.wait', { unit: this.unit, version: v, holder: progress?.unit });
+        this.logger.info('storage.lock.wait', { version: v, holder: progress?.unit });
         await this.tools.statusSet('maintenance', this.policy.describeOtherInstall(v, progress, this.clock.now()));
       }
       const published = await this.store.checkRelease(v);
       if (published.state === 'published') {
-        this.logger.info('storage.reuse', { unit: this.unit, version: v, publishedBy: published.manifest.publishedBy });
+        this.logger.info('storage.reuse', { version: v, publishedBy: published.manifest.publishedBy });
         return { manifest: published.manifest, publishedHere: false };
       }
       const decision = this.policy.whileLockedOut({
@@ -89,15 +89,15 @@ export class ReleaseInstaller {
   }
 
   private async installHolding(v: string, source: ReleaseSource, handle: LockHandle, waitedMs: number) {
-    this.logger.info('storage.lock.acquired', { unit: this.unit, version: v, ms: waitedMs });
+    this.logger.info('storage.lock.acquired', { version: v, ms: waitedMs });
     const again = await this.store.checkRelease(v);
     if (this.policy.decide(observe(again)).kind === 'reuse' && again.state === 'published') {
-      this.logger.info('storage.reuse', { unit: this.unit, version: v, publishedBy: again.manifest.publishedBy });
+      this.logger.info('storage.reuse', { version: v, publishedBy: again.manifest.publishedBy });
       return { manifest: again.manifest, publishedHere: false };
     }
     // Holding the lock, every staging area belongs to a writer that died or lost the lock: reclaim the space.
     const abandoned = await this.store.removeAbandonedStaging();
-    if (abandoned > 0) this.logger.info('storage.staging.reclaimed', { unit: this.unit, count: abandoned });
+    if (abandoned > 0) this.logger.info('storage.staging.reclaimed', { count: abandoned });
 
     const releases = await this.store.listReleases();
     const needed = this.policy.neededBytes(releases.map((r) => r.bytes));
@@ -117,7 +117,7 @@ export class ReleaseInstaller {
       bytes: 0,
     });
     await marker.write(this.clock.now());
-    this.logger.info('storage.download.start', { unit: this.unit, version: v, source: describe(source) });
+    this.logger.info('storage.download.start', { version: v, source: describe(source) });
     let lastLoggedDecile = -1;
     try {
       const result = await this.downloader.fetchAndExtract(source, staging.dir, {
@@ -128,7 +128,7 @@ export class ReleaseInstaller {
           const decile = p.total ? Math.floor((p.bytes / p.total) * 10) : -1;
           if (decile > lastLoggedDecile) {
             lastLoggedDecile = decile;
-            this.logger.info('storage.download.progress', { unit: this.unit, version: v, bytes: p.bytes, total: p.total });
+            this.logger.info('storage.download.progress', { version: v, bytes: p.bytes, total: p.total });
           }
         },
       });
@@ -143,9 +143,9 @@ export class ReleaseInstaller {
         new Date(this.clock.now()),
       );
       const published = await this.store.checkRelease(v);
-      if (published.state !== 'published') throw new Error(`release ${v} not readable after publish: ${published.state}`);
+      if (published.state !== 'published')
+        throw new Error(`release ${v} not readable after publish: ${published.state}`);
       this.logger.info('storage.published', {
-        unit: this.unit,
         version: v,
         outcome,
         bytes: result.bytes,
@@ -194,7 +194,7 @@ export class ReleaseInstaller {
       neededBytes: freeBefore === undefined ? undefined : freeBefore + 1,
       location: this.store.root,
     });
-    this.logger.warn('storage.download.failed', { unit: this.unit, version, kind, detail: error.message });
+    this.logger.warn('storage.download.failed', { version, kind, detail: error.message });
     return problem;
   }
 
