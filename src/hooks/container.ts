@@ -23,8 +23,9 @@ import { LOCK, LOCK_TIMING, type LockTiming } from '../ports/lock';
 import { LOGGER } from '../ports/logger';
 import { CHARM_CONFIG, HOOK_CONTEXT, PEER_RELATION } from '../ports/peer-relation';
 import { SERVICE_MANAGER } from '../ports/service-manager';
+import { ReleaseCollector } from './reconcile/release-collector';
 import { ReleaseInstaller } from './reconcile/release-installer';
-import { INSTALL_POLICY, MACHINE_ARCH, RELEASE_INSTALLER } from './tokens';
+import { INSTALL_POLICY, MACHINE_ARCH, RELEASE_COLLECTOR, RELEASE_INSTALLER } from './tokens';
 
 export const STORAGE_NAME = 'concourse-data';
 /** metadata.yaml's location: where Juju mounts concourse-data, and where operators mount a shared filesystem. */
@@ -89,6 +90,7 @@ export function createContainer(context: HookContext, env: Environment): Contain
     }),
   );
   c.bind(RELEASE_INSTALLER).to(ReleaseInstaller);
+  c.bind(RELEASE_COLLECTOR).to(ReleaseCollector);
   return c;
 }
 

@@ -9,6 +9,7 @@ import type { InstallPolicy } from '../../domain/install-policy';
 import { describeRoles, rolesFor } from '../../domain/roles';
 import { joinStatus } from '../../domain/status';
 import type { ConcourseVersion } from '../../domain/version';
+import { checkVolumeIdentity, REMEMBERED_VOLUME_KEY } from '../../domain/volume-identity';
 import { detectSharing, enforceSharingMode, type Sharing, VOLUME_ID_KEY } from '../../domain/volume-sharing';
 import { workerLayout } from '../../domain/worker-layout';
 import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
@@ -16,8 +17,9 @@ import { CLOCK, type Clock } from '../../ports/clock';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { CHARM_CONFIG, HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
+import type { ReleaseCollector } from '../reconcile/release-collector';
 import type { ReleaseInstaller } from '../reconcile/release-installer';
-import { type Handler, INSTALL_POLICY, RELEASE_INSTALLER } from '../tokens';
+import { type Handler, INSTALL_POLICY, RELEASE_COLLECTOR, RELEASE_INSTALLER } from '../tokens';
 
 export const INSTALLED_VERSION_KEY = 'installed-version';
 export const ROLES_KEY = 'roles';
@@ -32,6 +34,7 @@ export class ReconcileHandler implements Handler {
     @inject(BINARY_STORE) private readonly store: BinaryStore,
     @inject(INSTALL_POLICY) private readonly policy: InstallPolicy,
     @inject(RELEASE_INSTALLER) private readonly installer: ReleaseInstaller,
+    @inject(RELEASE_COLLECTOR) private readonly collector: ReleaseCollector,
     @inject(CLOCK) private readonly clock: Clock,
     @inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -40,7 +43,10 @@ export class ReconcileHandler implements Handler {
     if (this.config.sharedStorage === 'none') await this.store.ensureRoot();
     const facts = await this.store.inspect();
     this.policy.assessVolume(facts);
+    const remembered = await this.tools.stateGet(REMEMBERED_VOLUME_KEY);
+    checkVolumeIdentity({ remembered, seen: facts.volumeId, location: facts.path });
     const volumeId = await this.store.ensureVolumeId();
+    if (remembered !== volumeId) await this.tools.stateSet({ [REMEMBERED_VOLUME_KEY]: volumeId });
     const peersReady = await this.peers.exists();
     // Publish what this unit sees first, so peers can count sharers even if this hook ends blocked or waiting.
     if (peersReady) await this.peers.updateLocalUnit({ [VOLUME_ID_KEY]: volumeId });
@@ -72,6 +78,7 @@ export class ReconcileHandler implements Handler {
     if (peersReady) {
       await this.peers.updateLocalUnit({ [INSTALLED_VERSION_KEY]: v, [ROLES_KEY]: roles.join(',') });
     }
+    if (leader) await this.collector.collect(v, this.config.keepReleases);
     await this.tools.applicationVersionSet(v);
     await this.tools.statusSet(
       'active',

@@ -1,0 +1,54 @@
+import { expect, test } from 'vitest';
+import { StorageProblem } from '../../src/domain/errors';
+import { releasesToRemove } from '../../src/domain/release-gc';
+import { checkVolumeIdentity } from '../../src/domain/volume-identity';
+
+const base = { keep: 2, target: '7.14.3', current: '7.14.3', inUse: [] as string[] };
+
+test('more releases than keep-releases → oldest unpinned go first', () => {
+  expect(releasesToRemove({ ...base, releases: ['7.13.0', '7.14.3', '7.14.2', '7.12.1'] })).toEqual([
+    '7.13.0',
+    '7.12.1',
+  ]);
+});
+
+test('release a unit still runs → kept whatever its age', () => {
+  expect(releasesToRemove({ ...base, releases: ['7.12.1', '7.13.0', '7.14.2', '7.14.3'], inUse: ['7.12.1'] })).toEqual([
+    '7.13.0',
+  ]);
+});
+
+test('target and current → never removed, even with keep 1', () => {
+  const out = releasesToRemove({
+    ...base,
+    keep: 1,
+    target: '7.14.2',
+    current: '7.14.3',
+    releases: ['7.14.2', '7.14.3', '7.1.0'],
+  });
+  expect(out).toEqual(['7.1.0']);
+});
+
+test('within keep-releases → nothing removed', () => {
+  expect(releasesToRemove({ ...base, releases: ['7.14.2', '7.14.3'] })).toEqual([]);
+});
+
+test('same volume as remembered, or first sight → accepted', () => {
+  expect(() => checkVolumeIdentity({ remembered: undefined, seen: undefined, location: '/v' })).not.toThrow();
+  expect(() => checkVolumeIdentity({ remembered: 'abc', seen: 'abc', location: '/v' })).not.toThrow();
+});
+
+test('volume emptied (failed mount) → blocked: remount', () => {
+  expect(() => checkVolumeIdentity({ remembered: 'abcdef123456', seen: undefined, location: '/v' })).toThrow(
+    new StorageProblem(
+      'blocked',
+      'Storage /v is empty but this unit used volume abcdef12: remount the shared volume there',
+    ),
+  );
+});
+
+test('another volume mounted → blocked naming both', () => {
+  expect(() => checkVolumeIdentity({ remembered: 'aaaaaaaa1', seen: 'bbbbbbbb2', location: '/v' })).toThrow(
+    /Storage \/v is volume bbbbbbbb, this unit used aaaaaaaa: remount the original volume/,
+  );
+});
