@@ -247,7 +247,7 @@ export class FsBinaryStore implements BinaryStore {
       return id;
     } catch (err) {
       const code = errorCode(err);
-      if (code === 'EEXIST') return this.readWinnerVolumeId();
+      if (await existsBecause(err, target)) return this.readWinnerVolumeId();
       // Filesystems without hard links (some FUSE and SMB mounts): fall back to O_EXCL create, then write.
       if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {
         return this.createVolumeIdExclusive(id);
@@ -263,7 +263,7 @@ export class FsBinaryStore implements BinaryStore {
       await writeDurably(this.path(VOLUME_LAYOUT.volumeId), `${id}\n`, 'wx');
       return id;
     } catch (err) {
-      if (errorCode(err) === 'EEXIST') return this.readWinnerVolumeId();
+      if (await existsBecause(err, this.path(VOLUME_LAYOUT.volumeId))) return this.readWinnerVolumeId();
       throw err;
     }
   }
@@ -482,7 +482,7 @@ export class FsBinaryStore implements BinaryStore {
         await rename(dir, target);
         return 'published';
       } catch (err) {
-        if (!TARGET_EXISTS_CODES.has(errorCode(err) ?? '')) throw err;
+        if (!(await existsBecause(err, target))) throw err;
       }
       const theirs = await this.checkRelease(version);
       if (theirs.state === 'published') {
@@ -673,6 +673,22 @@ function uniqueSuffix(): string {
 
 function tempPath(target: string): string {
   return `${target}.tmp.${uniqueSuffix()}`;
+}
+
+/**
+ * Whether a failed create/link/rename failed because `target` is already there. sftp has no EEXIST, so sshfs (and
+ * some other FUSE filesystems) report a lost race as EPERM: then the target's presence decides.
+ */
+async function existsBecause(err: unknown, target: string): Promise<boolean> {
+  const code = errorCode(err) ?? '';
+  if (TARGET_EXISTS_CODES.has(code)) return true;
+  if (code !== 'EPERM') return false;
+  try {
+    await lstat(target);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function readTextIfExists(file: string): Promise<string | undefined> {
