@@ -1,0 +1,199 @@
+// Simulator: one unit as one machine. Each hook runs in a fresh mount (and UTS) namespace where the unit has its own
+// /etc, /run, /var/lib and hostname, the shared volume at its storage location, and the fake systemd tools over
+// the host's; nothing a hook writes outside the sim root reaches the host.
+
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, lstatSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { promisify } from 'node:util';
+import { unpackCharm } from './charm-archive';
+
+const run = promisify(execFile);
+
+export type NamespaceMode = 'root' | 'userns';
+
+export class SimUnavailableError extends Error {
+  override name = 'SimUnavailableError';
+}
+
+export const NAMESPACE_HELP =
+  'The simulator needs mount namespaces: run as root, or enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)';
+
+/** Host dirs each unit gets its own copy of (overlay on the host's, or a private bind). */
+const OVERLAID = ['/etc', '/var/lib'] as const;
+
+/** Dirs that are a separate local filesystem on each unit (bound from the unit's dir), as on a real machine. */
+export const PRIVATE_LOCAL_DIRS = ['/var/lib/concourse-worker'] as const;
+
+let detected: Promise<NamespaceMode> | undefined;
+
+/** How hooks can get a mount namespace here: as root, or through an unprivileged user namespace. */
+export function detectNamespaceMode(): Promise<NamespaceMode> {
+  detected ??= (async () => {
+    const probes: Array<[NamespaceMode, string[]]> = [
+      ['root', ['--mount', '--uts', '--propagation', 'private', '--', 'true']],
+      ['userns', ['--user', '--map-root-user', '--mount', '--uts', '--propagation', 'private', '--', 'true']],
+    ];
+    const failures: string[] = [];
+    for (const [mode, args] of probes) {
+      if (mode === 'root' && process.getuid?.() !== 0) continue;
+      try {
+        await run('unshare', args);
+        return mode;
+      } catch (e) {
+        failures.push(`unshare ${args.join(' ')}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      }
+    }
+    throw new SimUnavailableError(`${NAMESPACE_HELP}\n${failures.join('\n')}`);
+  })();
+  return detected;
+}
+
+/** Quotes one word for POSIX sh. */
+function sh(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface MachineOptions {
+  readonly unit: string;
+  /** The unit's dir on the host: `<sim root>/units/<app>-<n>`. */
+  readonly dir: string;
+  readonly hostname: string;
+  /** The unit's address, put in its /etc/hosts beside its hostname. */
+  readonly address: string;
+  readonly charmPath: string;
+  readonly binDir: string;
+  readonly mode: NamespaceMode;
+  /** Storage location inside the unit (`/var/lib/concourse`) → host path to bind there. */
+  readonly storage: ReadonlyArray<{ readonly location: string; readonly hostPath: string }>;
+}
+
+export interface SpawnOptions {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+}
+
+export class SimMachine {
+  readonly charmDir: string;
+  private readonly upper: Record<(typeof OVERLAID)[number], string>;
+  readonly runDir: string;
+  readonly localDirs: Record<string, string>;
+
+  private constructor(readonly options: MachineOptions) {
+    const d = options.dir;
+    this.charmDir = join(d, 'charm');
+    this.upper = { '/etc': join(d, 'fs', 'etc'), '/var/lib': join(d, 'fs', 'var-lib') };
+    this.runDir = join(d, 'fs', 'run');
+    this.localDirs = {};
+    for (const p of PRIVATE_LOCAL_DIRS) this.localDirs[p] = join(d, 'fs', 'local', p.replace(/\//g, '_'));
+  }
+
+  /** Lays out the unit's dirs and unpacks the charm. */
+  static async create(options: MachineOptions): Promise<SimMachine> {
+    // overlayfs options are comma- and colon-separated: keep every path plain.
+    if (!/^[A-Za-z0-9._/+-]+$/.test(options.dir)) {
+      throw new Error(`sim root path ${JSON.stringify(options.dir)} must contain only letters, digits and ._/+-`);
+    }
+    const m = new SimMachine(options);
+    const d = options.dir;
+    for (const lower of OVERLAID) {
+      await mkdir(m.upper[lower], { recursive: true });
+      await mkdir(join(d, 'fs', 'work', lower.replace(/\//g, '_')), { recursive: true });
+    }
+    for (const sub of ['lock', 'systemd/system', 'user']) await mkdir(join(m.runDir, sub), { recursive: true });
+    for (const [inside, host] of Object.entries(m.localDirs)) {
+      await mkdir(host, { recursive: true });
+      await mkdir(m.mountPointInUpper(inside), { recursive: true });
+    }
+    for (const s of options.storage) await mkdir(m.mountPointInUpper(s.location), { recursive: true });
+    // Its own name, as a machine has: /etc/hostname and an /etc/hosts line (in its /etc layer, not the host's).
+    await writeFile(join(m.upper['/etc'], 'hostname'), `${options.hostname}\n`);
+    const hosts = await readFile('/etc/hosts', 'utf8').catch(() => '127.0.0.1 localhost\n');
+    await writeFile(join(m.upper['/etc'], 'hosts'), `${hosts.trimEnd()}\n${options.address} ${options.hostname}\n`);
+    await mkdir(join(d, 'systemd'), { recursive: true });
+    await mkdir(join(d, 'hooks'), { recursive: true });
+    await unpackCharm(options.charmPath, m.charmDir);
+    return m;
+  }
+
+  /** A mount point must exist inside an overlaid dir: create it in the upper layer, never on the host. */
+  private mountPointInUpper(inside: string): string {
+    for (const lower of OVERLAID) {
+      if (inside.startsWith(`${lower}/`)) return join(this.upper[lower], inside.slice(lower.length + 1));
+    }
+    if (inside.startsWith('/run/')) return join(this.runDir, inside.slice('/run/'.length));
+    throw new Error(
+      `storage location ${inside} is not supported by the simulator (use a path under /var/lib, /etc or /run)`,
+    );
+  }
+
+  /** The host path holding what the unit sees at `inside` (for /etc and /var/lib: its upper layer, its own writes). */
+  hostPath(inside: string): string {
+    const p = resolve('/', inside);
+    const within = (base: string) => p === base || p.startsWith(base + sep);
+    for (const s of this.options.storage) if (within(s.location)) return join(s.hostPath, relative(s.location, p));
+    for (const [dir, host] of Object.entries(this.localDirs)) if (within(dir)) return join(host, relative(dir, p));
+    if (within('/run')) return join(this.runDir, relative('/run', p));
+    for (const lower of OVERLAID) if (within(lower)) return join(this.upper[lower], relative(lower, p));
+    return p;
+  }
+
+  /** The sh script that builds the unit's view of the machine, then execs the command given as "$@". */
+  private mountScript(): string {
+    const d = this.options.dir;
+    const lines = ['set -e'];
+    for (const lower of OVERLAID) {
+      const work = join(d, 'fs', 'work', lower.replace(/\//g, '_'));
+      lines.push(
+        `mount -t overlay overlay -o ${sh(`lowerdir=${lower},upperdir=${this.upper[lower]},workdir=${work}`)} ${lower}`,
+      );
+    }
+    lines.push(`mount --bind ${sh(this.runDir)} /run`);
+    for (const [inside, host] of Object.entries(this.localDirs)) lines.push(`mount --bind ${sh(host)} ${sh(inside)}`);
+    for (const s of this.options.storage) lines.push(`mount --bind ${sh(s.hostPath)} ${sh(s.location)}`);
+    // Absolute paths to the host's systemd tools must reach the fakes too.
+    for (const tool of ['systemctl', 'systemd-analyze']) {
+      for (const dir of ['/usr/bin', '/bin']) {
+        const target = `${dir}/${tool}`;
+        if (!existsSync(target) || isSymlinkedDir(dir)) continue;
+        lines.push(`mount --bind ${sh(join(this.options.binDir, tool))} ${sh(target)}`);
+      }
+    }
+    lines.push(`hostname ${sh(this.options.hostname)}`);
+    lines.push('exec "$@"');
+    return lines.join('\n');
+  }
+
+  /** Starts `argv` inside a fresh namespace of this machine, in its own process group (for kill). */
+  spawn(opts: SpawnOptions): ChildProcess {
+    const ns =
+      this.options.mode === 'root'
+        ? ['--mount', '--uts', '--propagation', 'private']
+        : ['--user', '--map-root-user', '--mount', '--uts', '--propagation', 'private'];
+    return spawn('unshare', [...ns, '--', 'sh', '-c', this.mountScript(), 'sh', ...opts.argv], {
+      cwd: opts.cwd,
+      env: opts.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  }
+
+  get dir(): string {
+    return this.options.dir;
+  }
+
+  get systemdDir(): string {
+    return join(this.options.dir, 'systemd');
+  }
+}
+
+/** /bin is a symlink to usr/bin on merged-/usr systems: binding there twice would be redundant. */
+function isSymlinkedDir(dir: string): boolean {
+  try {
+    return lstatSync(dir).isSymbolicLink() || lstatSync(dirname(dir)).isSymbolicLink();
+  } catch {
+    return true;
+  }
+}

@@ -1,0 +1,105 @@
+// Fake hook tools: relation-ids, relation-list, relation-get, relation-set, with Juju's defaults (-r from
+// JUJU_RELATION_ID, the remote unit from JUJU_REMOTE_UNIT) and its refusals (app data belongs to the leader;
+// a non-leader reads its own application's bag only in a peer relation). relation-set is buffered until the hook
+// succeeds.
+
+import type { Bag, RelationView } from '../model-state';
+import { boolFlag, parseArgs, parseKeyValues, readSettingsFile, stringFlag } from './args';
+import { type HookContext, nonEmpty } from './hook-context';
+import { FORMAT_FLAG, outputFormat, render } from './output';
+import { ToolError, usageError } from './tool-error';
+import type { ToolIO } from './tool-io';
+
+const RELATION_FLAG = { names: ['r', 'relation'], type: 'string' } as const;
+const UNIT_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*\/\d+$/;
+const APP_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*$/;
+
+export function relationIds(ctx: HookContext, argv: readonly string[], io: ToolIO): void {
+  const args = parseArgs(argv, [FORMAT_FLAG]);
+  const format = outputFormat(args);
+  const [name = nonEmpty(ctx.env.JUJU_RELATION), ...rest] = args.positional;
+  if (name === undefined) throw usageError('no endpoint name specified');
+  if (rest.length > 0) throw usageError(`unrecognized args: ${JSON.stringify(rest)}`);
+  const ids = ctx.snapshot.relations
+    .filter((r) => r.endpoint === name && !r.dying)
+    .map((r) => `${r.endpoint}:${r.id}`)
+    .sort();
+  io.out(render(ids, format));
+}
+
+export function relationList(ctx: HookContext, argv: readonly string[], io: ToolIO): void {
+  const args = parseArgs(argv, [RELATION_FLAG, { names: ['app'], type: 'bool' }, FORMAT_FLAG]);
+  const format = outputFormat(args);
+  const rel = ctx.relation(stringFlag(args, 'r'));
+  if (args.positional.length > 0) throw usageError(`unrecognized args: ${JSON.stringify(args.positional)}`);
+  io.out(render(boolFlag(args, 'app') ? rel.remoteApp : [...rel.members].sort(), format));
+}
+
+export function relationGet(ctx: HookContext, argv: readonly string[], io: ToolIO): void {
+  const args = parseArgs(argv, [RELATION_FLAG, { names: ['app'], type: 'bool' }, FORMAT_FLAG]);
+  const format = outputFormat(args);
+  const rel = ctx.relation(stringFlag(args, 'r'));
+  const positional = [...args.positional];
+  let key = positional.shift();
+  if (key === '-') key = undefined;
+  let app = boolFlag(args, 'app');
+  let target = positional.shift();
+  if (positional.length > 0) throw usageError(`unrecognized args: ${JSON.stringify(positional)}`);
+  if (target !== undefined) {
+    if (app) target = UNIT_NAME.test(target) ? target.slice(0, target.indexOf('/')) : target;
+    else if (!UNIT_NAME.test(target)) {
+      throw usageError(
+        APP_NAME.test(target)
+          ? `expected unit name, got application name "${target}"`
+          : `invalid unit name "${target}"`,
+      );
+    }
+  } else if (app) {
+    target = nonEmpty(ctx.env.JUJU_REMOTE_APP);
+    if (target === undefined) throw usageError('no unit or application specified');
+  } else {
+    target = nonEmpty(ctx.env.JUJU_REMOTE_UNIT);
+    if (target === undefined) {
+      target = nonEmpty(ctx.env.JUJU_REMOTE_APP);
+      app = true;
+    }
+    if (target === undefined) throw usageError('no unit or application specified');
+  }
+  const bag = app ? readAppBag(ctx, rel, target) : readUnitBag(ctx, rel, target);
+  io.out(render(key === undefined ? bag : (bag[key] ?? null), format));
+}
+
+export function relationSet(ctx: HookContext, argv: readonly string[], io: ToolIO): void {
+  const args = parseArgs(argv, [
+    RELATION_FLAG,
+    { names: ['app'], type: 'bool' },
+    { names: ['file'], type: 'string' },
+    FORMAT_FLAG,
+  ]);
+  // Juju resolves -r before it reads the settings: an unknown relation is reported first.
+  const rel = ctx.relation(stringFlag(args, 'r'));
+  const overrides = parseKeyValues(args.positional);
+  const file = stringFlag(args, 'file');
+  const data: Bag = { ...(file === undefined ? {} : readSettingsFile(file)), ...overrides };
+  if (stringFlag(args, 'format') !== undefined) io.err('--format flag deprecated for command "relation-set"');
+  const app = boolFlag(args, 'app');
+  if (app && !ctx.snapshot.leader) throw new ToolError('cannot write relation settings');
+  ctx.addChange({ op: 'relation-set', relationId: rel.id, app, data });
+}
+
+function readUnitBag(ctx: HookContext, rel: RelationView, unit: string): Bag {
+  if (unit === ctx.snapshot.unit) return ctx.localBag(rel, false);
+  if (!rel.readableUnits.includes(unit)) throw new ToolError('permission denied');
+  return rel.unitData[unit] ?? {};
+}
+
+function readAppBag(ctx: HookContext, rel: RelationView, app: string): Bag {
+  if (app === ctx.snapshot.app) {
+    if (ctx.snapshot.leader) return ctx.localBag(rel, true);
+    // Non-leaders may read their own application's bag only in a peer relation.
+    if (!rel.peer) throw new ToolError('permission denied');
+    return rel.appData[app] ?? {};
+  }
+  if (app !== rel.remoteApp) throw new ToolError('permission denied');
+  return rel.appData[app] ?? {};
+}
