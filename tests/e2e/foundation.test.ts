@@ -86,7 +86,13 @@ describe('deploy 3 units on one volume', () => {
     expect(result.results).toMatchObject({
       current: '7.14.2',
       'units-sharing': 'concourse-ci/0, concourse-ci/1, concourse-ci/2, concourse-ci/3',
-      releases: { 'v7-14-2': { version: '7.14.2', state: 'published', 'published-by': expect.stringMatching(/^concourse-ci\/[0-2]$/) } },
+      releases: {
+        'v7-14-2': {
+          version: '7.14.2',
+          state: 'published',
+          'published-by': expect.stringMatching(/^concourse-ci\/[0-2]$/),
+        },
+      },
       lock: { held: 'false' },
     });
   });
@@ -108,7 +114,10 @@ describe('bad config through dispatch', () => {
   ])('%j → blocked with the reason, nothing written to the volume', async (bad, message) => {
     const sim = await model();
     try {
-      await sim.deploy('concourse-ci', { units: 1, config: { version: '7.14.2', 'download-url': server.downloadUrlTemplate, ...bad } });
+      await sim.deploy('concourse-ci', {
+        units: 1,
+        config: { version: '7.14.2', 'download-url': server.downloadUrlTemplate, ...bad },
+      });
       await sim.settle();
       const [unit] = sim.status().units;
       expect(unit?.workload.kind).toBe('blocked');
@@ -123,7 +132,10 @@ describe('bad config through dispatch', () => {
   test('bad config fixed → unit recovers to active', async () => {
     const sim = await model();
     try {
-      await sim.deploy('concourse-ci', { units: 1, config: { mode: 'foo', version: '7.14.2', 'download-url': server.downloadUrlTemplate } });
+      await sim.deploy('concourse-ci', {
+        units: 1,
+        config: { mode: 'foo', version: '7.14.2', 'download-url': server.downloadUrlTemplate },
+      });
       await sim.settle();
       expect(sim.status().units[0]?.workload.kind).toBe('blocked');
       await sim.config('concourse-ci', { mode: 'all' });
