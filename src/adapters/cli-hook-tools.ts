@@ -323,6 +323,18 @@ export class CliHookTools implements HookTools {
     return value === null || value === '' ? undefined : value;
   }
 
+  /** state-get --format=json with no key: the whole map. */
+  async stateGetAll(): Promise<Readonly<Record<string, string>>> {
+    const args = ['--format=json'];
+    const value = this.parse(
+      'state-get',
+      args,
+      await this.run('state-get', args),
+      z.record(z.string(), z.string()).nullable(),
+    );
+    return value ?? {};
+  }
+
   /**
    * (`--file -`: a YAML map on stdin; JSON is one)
    * @see https://documentation.ubuntu.com/juju/3.6/reference/hook-command/list-of-hook-commands/state-set/

@@ -29,6 +29,10 @@ export class HookToolPeerRelation implements PeerRelation {
     return this.peers.get();
   }
 
+  peerUnit(unit: string): Promise<Databag> {
+    return this.readBag(unit, false);
+  }
+
   localUnit(): Promise<Databag> {
     return this.local.get();
   }

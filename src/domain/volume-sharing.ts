@@ -3,6 +3,7 @@
 
 import type { SharedStorageMode } from './charm-config';
 import { StorageProblem } from './errors';
+import type { PeerVolumes } from './peer-view';
 
 export const VOLUME_ID_KEY = 'volume-id';
 
@@ -12,14 +13,10 @@ export interface Sharing {
   readonly units: readonly string[];
 }
 
-export function detectSharing(
-  self: string,
-  volumeId: string,
-  peers: ReadonlyMap<string, Readonly<Record<string, string>>>,
-): Sharing {
+export function detectSharing(self: string, volumeId: string, peers: PeerVolumes): Sharing {
   const units = [self];
-  for (const [unit, bag] of peers) {
-    if (bag[VOLUME_ID_KEY] === volumeId) units.push(unit);
+  for (const [unit, theirs] of Object.entries(peers)) {
+    if (theirs === volumeId && unit !== self) units.push(unit);
   }
   return { volumeId, units: units.sort(compareUnits) };
 }

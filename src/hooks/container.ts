@@ -23,8 +23,10 @@ import { LOCK, LOCK_TIMING, type LockTiming } from '../ports/lock';
 import { LOGGER } from '../ports/logger';
 import { CHARM_CONFIG, HOOK_CONTEXT, PEER_RELATION } from '../ports/peer-relation';
 import { SERVICE_MANAGER } from '../ports/service-manager';
+import { PeerVolumeView } from './reconcile/peer-volume-view';
 import { ReleaseCollector } from './reconcile/release-collector';
 import { ReleaseInstaller } from './reconcile/release-installer';
+import { MEMORY_KEYS, UnitMemory } from './reconcile/unit-memory';
 import { INSTALL_POLICY, MACHINE_ARCH, RELEASE_COLLECTOR, RELEASE_INSTALLER } from './tokens';
 
 export const STORAGE_NAME = 'concourse-data';
@@ -64,7 +66,9 @@ export function createContainer(context: HookContext, env: Environment): Contain
 
   const lockTiming = effectiveLockTiming(lockTimingFromEnv(env));
   c.bind<LockTiming>(LOCK_TIMING).toConstantValue(lockTiming);
-  c.bind(STORAGE_LOCATION).toDynamicValue((ctx) => storageLocation(tools(ctx), context));
+  c.bind(UnitMemory).toSelf();
+  c.bind(PeerVolumeView).toSelf();
+  c.bind(STORAGE_LOCATION).toDynamicValue((ctx) => storageLocation(tools(ctx), ctx.get(UnitMemory), context));
   c.bind(VOLUME_ROOT).toDynamicValue(async (ctx) => {
     const location = await ctx.getAsync<string>(STORAGE_LOCATION);
     const config = await ctx.getAsync<CharmConfig>(CHARM_CONFIG);
@@ -98,12 +102,19 @@ function tools(ctx: ResolutionContext): HookTools {
   return ctx.get<HookTools>(HOOK_TOOLS);
 }
 
-/** The attached concourse-data's location; metadata's location when none is attached (the volume check reports it). */
-async function storageLocation(hookTools: HookTools, context: HookContext): Promise<string> {
+/**
+ * The attached concourse-data's location, remembered once known (it never changes for a unit); metadata's location
+ * while none is attached (the volume check then reports what is missing).
+ */
+async function storageLocation(hookTools: HookTools, memory: UnitMemory, context: HookContext): Promise<string> {
+  const remembered = await memory.get(MEMORY_KEYS.storageLocation);
+  if (remembered !== undefined) return remembered;
   const ids = context.storageId !== undefined ? [context.storageId] : await hookTools.storageList(STORAGE_NAME);
   const id = ids[0];
   if (id === undefined) return DEFAULT_STORAGE_LOCATION;
-  return hookTools.storageGet(id, 'location');
+  const location = await hookTools.storageGet(id, 'location');
+  await memory.remember({ [MEMORY_KEYS.storageLocation]: location });
+  return location;
 }
 
 function nonEmpty(s: string | undefined): string | undefined {

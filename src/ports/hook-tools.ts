@@ -68,6 +68,8 @@ export interface HookTools {
   resourceGet(name: string): Promise<string | undefined>;
   /** state-get --format=json <key>: per-unit charm state kept by the controller. */
   stateGet(key: string): Promise<string | undefined>;
+  /** state-get --format=json: every key at once (one call instead of one per key). */
+  stateGetAll(): Promise<Readonly<Record<string, string>>>;
   stateSet(values: Readonly<Record<string, string>>): Promise<void>;
 }
 

@@ -8,6 +8,8 @@ export interface PeerRelation {
   exists(): Promise<boolean>;
   /** Every other unit's bag, by unit name. */
   peerUnits(): Promise<ReadonlyMap<string, Databag>>;
+  /** One peer's bag: what a `peers-relation-changed` for that unit needs, without reading every peer. */
+  peerUnit(unit: string): Promise<Databag>;
   localUnit(): Promise<Databag>;
   /** Merges keys into this unit's bag (empty string deletes). */
   updateLocalUnit(data: Databag): Promise<void>;

@@ -498,6 +498,11 @@ export class InMemoryHookTools implements HookTools {
     return value === undefined || value === '' ? undefined : value;
   }
 
+  async stateGetAll(): Promise<Readonly<Record<string, string>>> {
+    this.record('stateGetAll', undefined);
+    return { ...this.input.charmState, ...this.pendingState };
+  }
+
   async stateSet(values: Readonly<Record<string, string>>): Promise<void> {
     this.record('stateSet', values);
     this.pendingState = { ...this.pendingState, ...values };

@@ -61,12 +61,7 @@ test('unit names Juju allows → accepted', () => {
 });
 
 test('peers publishing the same volume id → counted as sharing, others not', () => {
-  const peers = new Map<string, Record<string, string>>([
-    ['concourse-ci/10', { 'volume-id': 'v1' }],
-    ['concourse-ci/2', { 'volume-id': 'v1' }],
-    ['concourse-ci/1', { 'volume-id': 'other' }],
-    ['concourse-ci/3', {}],
-  ]);
+  const peers = { 'concourse-ci/10': 'v1', 'concourse-ci/2': 'v1', 'concourse-ci/1': 'other' };
   expect(detectSharing('concourse-ci/0', 'v1', peers).units).toEqual([
     'concourse-ci/0',
     'concourse-ci/2',

@@ -1,15 +1,17 @@
 // Hooks: the one reconcile path most hooks take (install, config-changed, start, upgrade-charm, update-status,
 // leader and peer events): check the volume, publish what this unit sees, install the target release, report.
+// Hook-tool calls are kept few (each is a round trip to the Juju agent): memory and peer data change only on change.
 
 import { inject, injectable } from 'inversify';
 import type { CharmConfig } from '../../domain/charm-config';
 import { InvalidInputError } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
 import type { InstallPolicy } from '../../domain/install-policy';
+import { parseStringMap } from '../../domain/peer-view';
 import { describeRoles, rolesFor } from '../../domain/roles';
 import { joinStatus } from '../../domain/status';
 import type { ConcourseVersion } from '../../domain/version';
-import { checkVolumeIdentity, REMEMBERED_VOLUME_KEY } from '../../domain/volume-identity';
+import { checkVolumeIdentity } from '../../domain/volume-identity';
 import { detectSharing, enforceSharingMode, type Sharing, VOLUME_ID_KEY } from '../../domain/volume-sharing';
 import { workerLayout } from '../../domain/worker-layout';
 import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
@@ -17,8 +19,10 @@ import { CLOCK, type Clock } from '../../ports/clock';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { CHARM_CONFIG, HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
+import { PeerVolumeView } from '../reconcile/peer-volume-view';
 import type { ReleaseCollector } from '../reconcile/release-collector';
 import type { ReleaseInstaller } from '../reconcile/release-installer';
+import { MEMORY_KEYS, UnitMemory } from '../reconcile/unit-memory';
 import { type Handler, INSTALL_POLICY, RELEASE_COLLECTOR, RELEASE_INSTALLER } from '../tokens';
 
 export const INSTALLED_VERSION_KEY = 'installed-version';
@@ -35,29 +39,42 @@ export class ReconcileHandler implements Handler {
     @inject(INSTALL_POLICY) private readonly policy: InstallPolicy,
     @inject(RELEASE_INSTALLER) private readonly installer: ReleaseInstaller,
     @inject(RELEASE_COLLECTOR) private readonly collector: ReleaseCollector,
+    @inject(UnitMemory) private readonly memory: UnitMemory,
+    @inject(PeerVolumeView) private readonly peerView: PeerVolumeView,
     @inject(CLOCK) private readonly clock: Clock,
     @inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async run(): Promise<void> {
+    // What peers should learn from this unit, published even when the hook ends blocked or waiting, so they can
+    // still count who shares the volume.
+    const peerData: Record<string, string> = {};
+    try {
+      await this.reconcile(peerData);
+    } finally {
+      await this.publishToPeers(peerData);
+    }
+  }
+
+  private async reconcile(peerData: Record<string, string>): Promise<void> {
     if (this.config.sharedStorage === 'none') await this.store.ensureRoot();
     const facts = await this.store.inspect();
     this.policy.assessVolume(facts);
-    const remembered = await this.tools.stateGet(REMEMBERED_VOLUME_KEY);
+    const remembered = await this.memory.get(MEMORY_KEYS.volumeId);
     checkVolumeIdentity({ remembered, seen: facts.volumeId, location: facts.path });
     const volumeId = await this.store.ensureVolumeId();
-    if (remembered !== volumeId) await this.tools.stateSet({ [REMEMBERED_VOLUME_KEY]: volumeId });
-    const peersReady = await this.peers.exists();
-    // Publish what this unit sees first, so peers can count sharers even if this hook ends blocked or waiting.
-    if (peersReady) await this.peers.updateLocalUnit({ [VOLUME_ID_KEY]: volumeId });
-    const sharing = detectSharing(this.unit, volumeId, peersReady ? await this.peers.peerUnits() : new Map());
+    await this.memory.remember({ [MEMORY_KEYS.volumeId]: volumeId });
+    peerData[VOLUME_ID_KEY] = volumeId;
+
+    const sharing = detectSharing(this.unit, volumeId, await this.peerView.current());
     enforceSharingMode(this.config.sharedStorage, sharing, this.store.root);
 
     const leader = await this.tools.isLeader();
     const roles = rolesFor(this.config.mode, leader);
     const version = this.targetVersion();
     const v = version.toString();
-    await this.installer.ensure(version);
+    const firstUse = (await this.memory.get(MEMORY_KEYS.workloadVersion)) !== v;
+    await this.installer.ensure(version, { quiet: !firstUse });
     if ((await this.store.currentVersion()) !== v) {
       await this.store.switchCurrent(v);
       this.logger.info('storage.current.switched', { version: v });
@@ -75,15 +92,27 @@ export class ReconcileHandler implements Handler {
       runningVersion: v,
       updatedAt: new Date(this.clock.now()).toISOString(),
     });
-    if (peersReady) {
-      await this.peers.updateLocalUnit({ [INSTALLED_VERSION_KEY]: v, [ROLES_KEY]: roles.join(',') });
-    }
+    peerData[INSTALLED_VERSION_KEY] = v;
+    peerData[ROLES_KEY] = roles.join(',');
     if (leader) await this.collector.collect(v, this.config.keepReleases);
-    await this.tools.applicationVersionSet(v);
+    if (firstUse) {
+      await this.tools.applicationVersionSet(v);
+      await this.memory.remember({ [MEMORY_KEYS.workloadVersion]: v });
+    }
     await this.tools.statusSet(
       'active',
       joinStatus(`${describeRoles(roles)} role, Concourse ${v} installed`, describeSharing(sharing, this.config)),
     );
+  }
+
+  /** One relation-set at most, only for keys whose value differs from what this unit last wrote. */
+  private async publishToPeers(data: Readonly<Record<string, string>>): Promise<void> {
+    if (Object.keys(data).length === 0 || !(await this.peers.exists())) return;
+    const last = parseStringMap(await this.memory.get(MEMORY_KEYS.peerData)) ?? {};
+    const changed = Object.fromEntries(Object.entries(data).filter(([k, value]) => last[k] !== value));
+    if (Object.keys(changed).length === 0) return;
+    await this.peers.updateLocalUnit(changed);
+    await this.memory.remember({ [MEMORY_KEYS.peerData]: JSON.stringify({ ...last, ...changed }) });
   }
 
   private targetVersion(): ConcourseVersion {

@@ -46,11 +46,14 @@ export class ReleaseInstaller {
   ) {}
 
   /** Makes `releases/<version>` exist and valid on the volume; throws a CharmProblem the operator can act on. */
-  async ensure(version: ConcourseVersion): Promise<InstalledRelease> {
+  /** `quiet`: the unit already runs this version, so a reuse is logged at debug, not at every hook at info. */
+  async ensure(version: ConcourseVersion, options: { readonly quiet?: boolean } = {}): Promise<InstalledRelease> {
     const v = version.toString();
     const fast = await this.store.checkRelease(v);
     if (fast.state === 'published') {
-      this.logger.info('storage.reuse', { version: v, publishedBy: fast.manifest.publishedBy });
+      const fields = { version: v, publishedBy: fast.manifest.publishedBy };
+      if (options.quiet === true) this.logger.debug('storage.reuse', fields);
+      else this.logger.info('storage.reuse', fields);
       return { manifest: fast.manifest, publishedHere: false };
     }
     const source = await this.source(version);

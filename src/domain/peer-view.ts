@@ -1,0 +1,61 @@
+// Domain: each unit's view of which peers see which volume, kept incrementally. Reading every peer's bag in every
+// hook costs O(units) hook-tool calls per hook and O(units^3) in all; Juju already tells which peer changed.
+
+import { z } from 'zod';
+import type { RelationContext } from './hook-event';
+
+/** Peer unit name -> the volume id it publishes. */
+export type PeerVolumes = Readonly<Record<string, string>>;
+
+export type PeerRefresh =
+  | { readonly kind: 'full' }
+  | { readonly kind: 'one'; readonly unit: string }
+  | { readonly kind: 'drop'; readonly unit: string }
+  | { readonly kind: 'cached' };
+
+export const PEER_ENDPOINT = 'peers';
+
+/**
+ * What to read this hook. `update-status` re-reads everything (the safety net against any drift); a peer's joined or
+ * changed event re-reads that peer only, its departure drops it; other hooks use the view as remembered.
+ */
+export function planPeerRefresh(input: {
+  readonly hook: string;
+  readonly relation: RelationContext | undefined;
+  readonly remembered: PeerVolumes | undefined;
+}): PeerRefresh {
+  if (input.remembered === undefined || input.hook === 'update-status') return { kind: 'full' };
+  const { relation, hook } = input;
+  if (relation?.endpoint !== PEER_ENDPOINT) return { kind: 'cached' };
+  const remote = relation.remoteUnit;
+  if (remote !== undefined && hook.endsWith('-relation-departed')) return { kind: 'drop', unit: remote };
+  if (remote !== undefined && (hook.endsWith('-relation-joined') || hook.endsWith('-relation-changed'))) {
+    return { kind: 'one', unit: remote };
+  }
+  return { kind: 'full' };
+}
+
+/** The view with one peer's volume set (or removed when it publishes none). */
+export function withPeer(view: PeerVolumes, unit: string, volumeId: string | undefined): PeerVolumes {
+  const { [unit]: _previous, ...rest } = view;
+  return volumeId === undefined || volumeId === '' ? rest : { ...rest, [unit]: volumeId };
+}
+
+export function withoutPeer(view: PeerVolumes, unit: string): PeerVolumes {
+  return withPeer(view, unit, undefined);
+}
+
+const stringMapSchema = z.record(z.string(), z.string());
+
+/** A remembered JSON object of strings (peer volumes, last peer data); undefined when absent or unreadable. */
+export function parseStringMap(text: string | undefined): Readonly<Record<string, string>> | undefined {
+  if (text === undefined || text === '') return undefined;
+  try {
+    const r = stringMapSchema.safeParse(JSON.parse(text));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const parsePeerVolumes: (text: string | undefined) => PeerVolumes | undefined = parseStringMap;

@@ -1,0 +1,39 @@
+// Hooks: what this unit remembers between hooks, in Juju's per-unit charm state (state-get/state-set). Read once
+// per hook in one call; written only when a value changed. Like relation data, Juju commits it only when the hook
+// succeeds, so memory of what was written to peers never runs ahead of the peers' view.
+
+import { inject, injectable } from 'inversify';
+import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
+
+export const MEMORY_KEYS = {
+  volumeId: 'volume-id',
+  storageLocation: 'storage-location',
+  peerVolumes: 'peer-volumes',
+  peerData: 'peer-data',
+  workloadVersion: 'workload-version',
+} as const;
+
+@injectable()
+export class UnitMemory {
+  private values: Promise<Readonly<Record<string, string>>> | undefined;
+
+  constructor(@inject(HOOK_TOOLS) private readonly tools: HookTools) {}
+
+  async get(key: string): Promise<string | undefined> {
+    const value = (await this.load())[key];
+    return value === '' ? undefined : value;
+  }
+
+  async remember(values: Readonly<Record<string, string>>): Promise<void> {
+    const current = await this.load();
+    const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => current[k] !== v));
+    if (Object.keys(changed).length === 0) return;
+    await this.tools.stateSet(changed);
+    this.values = Promise.resolve({ ...current, ...changed });
+  }
+
+  private load(): Promise<Readonly<Record<string, string>>> {
+    this.values ??= this.tools.stateGetAll();
+    return this.values;
+  }
+}
