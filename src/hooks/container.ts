@@ -79,6 +79,7 @@ export function createContainer(context: HookContext, env: Environment): Contain
   c.bind(BINARY_STORE).to(FsBinaryStore);
   c.bind<DownloaderSettings>(DOWNLOADER_SETTINGS).toConstantValue({
     ...defaultDownloaderSettings,
+    ...bodyIdleOverride(env),
     httpProxy: context.proxy.http,
     httpsProxy: context.proxy.https,
     noProxy: context.proxy.noProxy,
@@ -115,6 +116,15 @@ async function storageLocation(hookTools: HookTools, memory: UnitMemory, context
   const location = await hookTools.storageGet(id, 'location');
   await memory.remember({ [MEMORY_KEYS.storageLocation]: location });
   return location;
+}
+
+/** CONCOURSE_CHARM_BODY_IDLE_MS: tests shorten the stall detection (120 s) to exercise resume in seconds. */
+function bodyIdleOverride(env: Environment): Partial<DownloaderSettings> {
+  const raw = nonEmpty(env.CONCOURSE_CHARM_BODY_IDLE_MS);
+  if (raw === undefined) return {};
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 100) throw new Error('CONCOURSE_CHARM_BODY_IDLE_MS must be a whole number >= 100');
+  return { bodyIdleTimeoutMs: ms };
 }
 
 function nonEmpty(s: string | undefined): string | undefined {

@@ -90,6 +90,7 @@ export class ReconcileHandler implements Handler {
       unit: this.unit,
       roles: [...roles],
       runningVersion: v,
+      workDir: layout.workDir,
       updatedAt: new Date(this.clock.now()).toISOString(),
     });
     peerData[INSTALLED_VERSION_KEY] = v;

@@ -77,6 +77,7 @@ export class StorageStatusAction implements Handler {
       out[`${key}.unit`] = state.unit;
       out[`${key}.roles`] = state.roles.join(',');
       out[`${key}.version`] = state.runningVersion ?? '(none)';
+      if (state.workDir !== undefined) out[`${key}.work-dir`] = state.workDir;
       out[`${key}.updated-at`] = state.updatedAt;
     }
 

@@ -1,0 +1,179 @@
+// Issue: one verified download per version, whatever the number of units starting at once on one volume, on a local
+// bind and on a real network filesystem (sshfs); reuse by late units; the offline resource; sharing modes.
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BindVolume } from '../../sim/bind-volume';
+import { SimModel } from '../../sim/model';
+import { type ReleaseServer, startReleaseServer } from '../../sim/release-server';
+import { SshfsVolume } from '../../sim/sshfs-volume';
+import { packedCharm } from '../support/packed-charm';
+import { charmConfig, diskBytes, MiB, publishedReleases, stagingEntries } from '../support/store-fixtures';
+
+let server: ReleaseServer;
+/** Bytes one unit alone puts on its volume: the yardstick for "within 1.05x of a single-unit deployment". */
+let singleUnitBytes: number;
+
+beforeAll(async () => {
+  server = await startReleaseServer();
+  await server.addRelease({ version: '7.14.2', fillerBytes: 16 * MiB });
+  const sim = await SimModel.create({ charm: await packedCharm() });
+  try {
+    await sim.deploy('concourse-ci', { units: 1, config: charmConfig(server) });
+    await sim.settle();
+    singleUnitBytes = diskBytes(sim.volumeHostPath('concourse-ci/0'));
+  } finally {
+    await sim.close();
+  }
+});
+afterAll(async () => server?.close());
+
+async function deployTogether(units: number, volume?: BindVolume | SshfsVolume) {
+  const before = server.downloads('7.14.2');
+  const sim = await SimModel.create({ charm: await packedCharm() });
+  await sim.deploy('concourse-ci', { units, config: charmConfig(server), ...(volume ? { volume } : {}) });
+  await sim.settle({ maxRounds: 400 });
+  return { sim, downloads: server.downloads('7.14.2') - before };
+}
+
+function expectOneStore(sim: SimModel, units: number, downloads: number, volumePath: string): void {
+  const status = sim.status().units;
+  expect(status).toHaveLength(units);
+  for (const u of status) {
+    expect(u.workload, u.name).toEqual({
+      kind: 'active',
+      message: expect.stringMatching(new RegExp(`Concourse 7\\.14\\.2 installed · shared volume ${units} units$`)),
+    });
+  }
+  expect(downloads).toBe(1);
+  expect(sim.debugLog().filter((l) => l.includes('storage.published'))).toHaveLength(1);
+  const inodes = new Set(status.map((u) => statSync(join(sim.volumeHostPath(u.name), 'bin/concourse')).ino));
+  expect(inodes.size).toBe(1);
+  expect(stagingEntries(volumePath)).toEqual([]);
+}
+
+describe.each([3, 10])('%i units started at once on one local volume', (units) => {
+  let sim: SimModel;
+  let downloads: number;
+  beforeAll(async () => {
+    ({ sim, downloads } = await deployTogether(units));
+  });
+  afterAll(async () => sim?.close());
+
+  test('one download, every unit active on the same binary inode', () => {
+    expectOneStore(sim, units, downloads, sim.volumeHostPath('concourse-ci/0'));
+  });
+
+  test('volume bytes within 1.05x of a single-unit deployment; work dirs per unit on the volume', async () => {
+    const volume = sim.volumeHostPath('concourse-ci/0');
+    const state = JSON.parse(readFileSync(join(volume, 'worker/concourse-ci-1/state.json'), 'utf8'));
+    expect(state.workDir).toBe('/var/lib/concourse/worker/concourse-ci-1/work_dir');
+    expect(await publishedReleases(volume)).toEqual(['7.14.2']);
+    expect(diskBytes(volume)).toBeLessThanOrEqual(singleUnitBytes * 1.05);
+  });
+});
+
+describe('3 units on one sshfs export, one mount per unit', () => {
+  let sim: SimModel;
+  let downloads: number;
+  let volume: SshfsVolume;
+  beforeAll(async () => {
+    volume = new SshfsVolume('concourse-data', { cacheTimeoutSeconds: 5 });
+    ({ sim, downloads } = await deployTogether(3, volume));
+  });
+  afterAll(async () => {
+    await sim?.close();
+    await volume?.close();
+  });
+
+  test('one download, every unit active, the worker dir kept off the network filesystem', async () => {
+    expectOneStore(sim, 3, downloads, volume.exportPath ?? '');
+    expect(await publishedReleases(volume.exportPath ?? '')).toEqual(['7.14.2']);
+    const mounts = new Set(sim.status().units.map((u) => sim.volumeHostPath(u.name)));
+    expect(mounts.size).toBe(3);
+    const state = JSON.parse(readFileSync(join(volume.exportPath ?? '', 'worker/concourse-ci-1/state.json'), 'utf8'));
+    expect(state.workDir).toBe('/var/lib/concourse-worker/concourse-ci-1/work_dir');
+  });
+
+  test('unit added later → reuses the release through its own mount, no lock, no download', async () => {
+    const before = server.downloads('7.14.2');
+    const [added = ''] = await sim.addUnit('concourse-ci');
+    await sim.settle({ maxRounds: 400 });
+    expect(server.downloads('7.14.2')).toBe(before);
+    const log = sim.debugLog({ unit: added }).join('\n');
+    expect(log).toMatch(/storage\.reuse/);
+    expect(log).not.toMatch(/storage\.lock/);
+    expect(sim.status().units.find((u) => u.name === added)?.workload.message).toMatch(/shared volume 4 units$/);
+  });
+});
+
+describe('offline install from the concourse-release resource', () => {
+  test('resource attached → installed from it, nothing downloaded, recorded in the manifest', async () => {
+    const before = server.downloads();
+    const sim = await SimModel.create({ charm: await packedCharm() });
+    try {
+      const tarball = join(sim.root, 'concourse-7.14.2-linux-amd64.tgz');
+      const { buildReleaseTarball } = await import('../../sim/release-tarball');
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(tarball, (await buildReleaseTarball({ version: '7.14.2', fillerBytes: MiB })).data);
+      await sim.deploy('concourse-ci', {
+        units: 2,
+        config: charmConfig(server, { 'download-url': 'http://127.0.0.1:9/unreachable/{version}.tgz' }),
+        resources: { 'concourse-release': tarball },
+      });
+      await sim.settle();
+      expect(sim.status().units.map((u) => u.workload.kind)).toEqual(['active', 'active']);
+      expect(server.downloads()).toBe(before);
+      const manifest = await import('node:fs').then((fs) =>
+        JSON.parse(
+          fs.readFileSync(join(sim.volumeHostPath('concourse-ci/0'), 'releases/7.14.2/MANIFEST.json'), 'utf8'),
+        ),
+      );
+      expect(manifest.source).toBe('resource:concourse-release');
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('shared-storage modes', () => {
+  test('required and alone on the volume → blocked with guidance; a second unit on it → both active', async () => {
+    const sim = await SimModel.create({ charm: await packedCharm() });
+    try {
+      await sim.deploy('concourse-ci', { units: 1, config: charmConfig(server, { 'shared-storage': 'required' }) });
+      await sim.settle();
+      expect(sim.status().units[0]?.workload).toEqual({
+        kind: 'blocked',
+        message:
+          'No other unit shares the volume at /var/lib/concourse (shared-storage=required): mount the shared filesystem there on every unit',
+      });
+      await sim.addUnit('concourse-ci');
+      await sim.settle();
+      expect(sim.status().units.map((u) => u.workload.message)).toEqual([
+        'Web role, Concourse 7.14.2 installed · shared volume 2 units',
+        'Worker role, Concourse 7.14.2 installed · shared volume 2 units',
+      ]);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  test('none → every unit installs its own copy in a unit-private store', async () => {
+    const before = server.downloads('7.14.2');
+    const sim = await SimModel.create({ charm: await packedCharm() });
+    try {
+      await sim.deploy('concourse-ci', { units: 2, config: charmConfig(server, { 'shared-storage': 'none' }) });
+      await sim.settle();
+      expect(server.downloads('7.14.2') - before).toBe(2);
+      expect(sim.status().units.map((u) => u.workload.message)).toEqual([
+        'Web role, Concourse 7.14.2 installed · private release store',
+        'Worker role, Concourse 7.14.2 installed · private release store',
+      ]);
+      const vol = sim.volumeHostPath('concourse-ci/0');
+      expect(await publishedReleases(join(vol, '.unit-private/concourse-ci-0'))).toEqual(['7.14.2']);
+      expect(await publishedReleases(join(vol, '.unit-private/concourse-ci-1'))).toEqual(['7.14.2']);
+    } finally {
+      await sim.close();
+    }
+  });
+});
