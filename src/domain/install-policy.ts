@@ -1,6 +1,7 @@
 // Domain: InstallPolicy, the rules of "install a release exactly once per volume" (DESIGN.md section 3). It
 // decides from observations (volume facts, release check, lock outcome, progress marker); the installer executes.
 
+import { z } from 'zod';
 import { formatBytes } from './bytes';
 import { type DownloadProgress, isProgressStale, progressPercent } from './download-progress';
 import { type CharmProblem, ReleaseProblem, StorageProblem } from './errors';
@@ -16,6 +17,15 @@ export interface InstallPolicySettings {
   readonly marginBytes: number;
   /** Estimate for a first install, when no release on the volume tells the size. */
   readonly firstInstallEstimateBytes: number;
+  /** After a transient download failure, other hooks wait this long before trying again (update-status always tries). */
+  readonly retryIntervalMs: number;
+}
+
+/** What a unit remembers of its last transient download failure. */
+export interface RememberedFailure {
+  readonly version: string;
+  readonly at: number;
+  readonly message: string;
 }
 
 /** Files every Concourse release tarball holds (under its top-level `concourse/`). */
@@ -44,6 +54,18 @@ export type FailureKind =
   | 'aborted'
   | 'checksum-mismatch'
   | 'lock-lost';
+
+const rememberedFailureSchema = z.object({ version: z.string(), at: z.number(), message: z.string() });
+
+export function parseRememberedFailure(text: string | undefined): RememberedFailure | undefined {
+  if (text === undefined || text === '') return undefined;
+  try {
+    const r = rememberedFailureSchema.safeParse(JSON.parse(text));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export class InstallPolicy {
   constructor(private readonly settings: InstallPolicySettings) {}
@@ -122,6 +144,24 @@ export class InstallPolicy {
     return `Concourse ${version} being downloaded by ${progress.unit} (${how})`;
   }
 
+  /**
+   * Whether this hook may try a download that failed transiently before. Without this, every hook of a busy unit
+   * (config, peers, start) would spend its retries on a failing mirror; update-status is the periodic retry.
+   */
+  mayRetry(input: {
+    readonly version: string;
+    readonly failure: RememberedFailure | undefined;
+    readonly hook: string;
+    readonly now: number;
+  }): { readonly kind: 'try' } | { readonly kind: 'hold'; readonly problem: CharmProblem } {
+    const { failure } = input;
+    if (failure === undefined || failure.version !== input.version || input.hook === 'update-status') {
+      return { kind: 'try' };
+    }
+    if (input.now - failure.at >= this.settings.retryIntervalMs) return { kind: 'try' };
+    return { kind: 'hold', problem: new ReleaseProblem('waiting', failure.message) };
+  }
+
   /** A tarball that unpacks without `bin/concourse` is not a Concourse release, whatever its digest says. */
   verifyLayout(version: string, stagedBinaries: readonly string[]): void {
     const missing = REQUIRED_BINARIES.filter((file) => !stagedBinaries.includes(file));
@@ -177,7 +217,7 @@ export class InstallPolicy {
       case 'lock-lost':
         return new ReleaseProblem(
           'waiting',
-          `Concourse ${v} download failed (${input.detail}); retrying in the next hook`,
+          `Concourse ${v} download failed (${input.detail}); retrying at the next update-status`,
         );
     }
   }

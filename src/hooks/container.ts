@@ -92,6 +92,7 @@ export function createContainer(context: HookContext, env: Environment): Contain
       staleMs: lockTiming.staleMs,
       marginBytes: 64 * MiB,
       firstInstallEstimateBytes: 0,
+      retryIntervalMs: 120_000,
     }),
   );
   c.bind(RELEASE_INSTALLER).to(ReleaseInstaller);

@@ -392,6 +392,90 @@ describe('hook tools', () => {
   });
 });
 
+describe('tool client', () => {
+  /** Runs `script` (bash, with `args` as $1...) through the tool server, then through the node tools: must match. */
+  async function both(sim: SimModel, unit: string, script: string, ...args: string[]) {
+    const served = await sim.exec(unit, ['bash', '-c', script, 'bash', ...args]);
+    const node = await sim.exec(unit, ['bash', '-c', `unset JUJU_SIM_TOOL_PORT; ${script}`, 'bash', ...args]);
+    expect(served).toEqual(node);
+    return served;
+  }
+
+  test('argv, stdin, output bytes and exit codes → round-trip exactly, as the node tools give them', async () => {
+    const sim = await deployed(1);
+    const unit = `${APP}/0`;
+    const value = '-first line\n  ünïcödé ✓ 100% %s \\n back\\slash\ttab\r\n\n';
+    const calls = sim.toolCalls;
+    const set = await both(sim, unit, 'state-set "v=$1" "dash=$2"', value, '-n');
+    expect(set).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    expect(sim.toolCalls).toBe(calls + 1);
+    expect((await both(sim, unit, 'state-get v')).stdout).toBe(`${value}\n`);
+    expect((await both(sim, unit, 'state-get dash')).stdout).toBe('-n\n');
+    const yaml = JSON.stringify({ piped: `${value}é`, dash: '' }); // an empty value deletes the key
+    expect(await both(sim, unit, 'printf %s "$1" | state-set --file -', yaml)).toMatchObject({ exitCode: 0 });
+    const json = await both(sim, unit, 'state-get --format=json');
+    expect(JSON.parse(json.stdout)).toEqual({ v: value, piped: `${value}é` });
+    // A pipe the tool does not read is left to the caller.
+    expect((await both(sim, unit, 'printf "a\\nb\\n" | { read -r x; is-leader >/dev/null; cat; }')).stdout).toBe('b\n');
+    await sim.exec(unit, ['juju-log', '--log-level', 'WARNING', `multi\nline ✓ ${value}`]);
+    expect(sim.debugLog({ unit, level: 'WARNING' }).at(-1)).toMatch(/juju-log multi\nline ✓ -first line\n {2}ünïcödé/);
+    expect(await both(sim, unit, 'relation-get -r nope:9 - x')).toMatchObject({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'ERROR invalid value "nope:9" for option -r: relation not found\n',
+    });
+    expect(await both(sim, unit, 'secret-get secret:0123456789abcdefghij')).toMatchObject({ exitCode: 1 });
+    expect(await both(sim, unit, 'systemctl start nothing')).toMatchObject({ exitCode: 5 });
+    expect(await both(sim, unit, '/usr/bin/systemctl is-active nothing')).toEqual({
+      exitCode: 3,
+      stdout: 'inactive\n',
+      stderr: '',
+    });
+    expect(await both(sim, unit, 'cd /etc && state-set --file ./nope')).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr: 'ERROR open ./nope: no such file or directory\n',
+    });
+    // The caller's own files: a relative --file from its cwd, in its private /etc.
+    const fromFile = await both(sim, unit, 'cd /etc && printf "f: 1\\n" > sim-f.yaml && state-set --file sim-f.yaml');
+    expect(fromFile.exitCode).toBe(0);
+    expect((await sim.exec(unit, ['state-get', 'f'])).stdout).toBe('1\n');
+  });
+
+  test('50 concurrent tool calls in each of 2 units → all answered', async () => {
+    const sim = await deployed(2);
+    const calls = sim.toolCalls;
+    const script = 'for i in $(seq 50); do (state-set "k$i=v$i" && echo "ok $i") & done; wait';
+    const runs = await Promise.all([`${APP}/0`, `${APP}/1`].map((u) => sim.exec(u, ['bash', '-c', script])));
+    for (const r of runs) {
+      expect(r).toMatchObject({ exitCode: 0, stderr: '' });
+      expect(r.stdout.trim().split('\n')).toHaveLength(50);
+    }
+    expect(sim.toolCalls).toBe(calls + 100);
+    const state = JSON.parse((await sim.exec(`${APP}/1`, ['state-get', '--format=json'])).stdout);
+    for (let i = 1; i <= 50; i++) expect(state[`k${i}`]).toBe(`v${i}`);
+  });
+
+  test('malformed requests → answered with exit 1 and a message; the server keeps serving', async () => {
+    const sim = await deployed(1);
+    const ask = (request: string, then = 'cat <&3') =>
+      sim.exec(`${APP}/0`, [
+        'bash',
+        '-c',
+        `exec 3<>/dev/tcp/127.0.0.1/$JUJU_SIM_TOOL_PORT; printf "$1" >&3; ${then}`,
+        'bash',
+        request,
+      ]);
+    const http = await ask('GET / HTTP/1.0\\r\\n\\r\\n');
+    expect(http.stdout).toBe('1\n\nERROR sim tool server: malformed request: not a sim tool request\\n\n');
+    const badPid = await ask('sim-tool-1\\0is-leader\\0x\\0/\\0000\\0000\\0-\\0\\0');
+    expect(badPid.stdout).toMatch(/^1\n\nERROR sim tool server: malformed request: bad pid "x"/);
+    // A client that gives up half-way is dropped.
+    expect((await ask('sim-tool-1\\0is-lea', 'exec 3>&-')).exitCode).toBe(0);
+    expect(await sim.exec(`${APP}/0`, ['is-leader'])).toEqual({ exitCode: 0, stdout: 'True\n', stderr: '' });
+  });
+});
+
 describe('volumes', () => {
   test('TmpfsVolume of 1 MiB → a unit writing 2 MiB gets ENOSPC; close() → unmounted and removed', async () => {
     const sim = await model();

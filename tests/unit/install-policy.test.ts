@@ -11,6 +11,7 @@ const policy = new InstallPolicy({
   staleMs: 60_000,
   marginBytes: 10 * MiB,
   firstInstallEstimateBytes: 100 * MiB,
+  retryIntervalMs: 60_000,
 });
 const facts = (over: Partial<VolumeFacts> = {}): VolumeFacts => ({
   path: '/var/lib/concourse',
@@ -123,6 +124,23 @@ describe('decide and wait', () => {
   });
 });
 
+describe('retrying after a transient failure', () => {
+  const failure = { version: '7.14.3', at: 100_000, message: 'Concourse 7.14.3 download failed (HTTP 500)' };
+  test('no failure remembered, or for another version → try', () => {
+    expect(policy.mayRetry({ version: '7.14.3', failure: undefined, hook: 'start', now: 100_001 }).kind).toBe('try');
+    expect(policy.mayRetry({ version: '7.14.4', failure, hook: 'start', now: 100_001 }).kind).toBe('try');
+  });
+  test('recent failure → other hooks hold with the same waiting message', () => {
+    const d = policy.mayRetry({ version: '7.14.3', failure, hook: 'config-changed', now: 150_000 });
+    expect(d.kind).toBe('hold');
+    if (d.kind === 'hold') expect([d.problem.status, d.problem.message]).toEqual(['waiting', failure.message]);
+  });
+  test('update-status, or the interval passed → try again', () => {
+    expect(policy.mayRetry({ version: '7.14.3', failure, hook: 'update-status', now: 100_001 }).kind).toBe('try');
+    expect(policy.mayRetry({ version: '7.14.3', failure, hook: 'start', now: 160_000 }).kind).toBe('try');
+  });
+});
+
 describe('verification and failures', () => {
   test('tarball without bin/concourse → blocked, not published', () => {
     expect(() => policy.verifyLayout('7.14.2', ['bin/gdn'])).toThrow(
@@ -140,7 +158,7 @@ describe('verification and failures', () => {
   test.each([
     ['not-found', 'blocked', 'Concourse 7.14.9 not found at http://m/x.tgz: check version and download-url'],
     ['unsafe-archive', 'blocked', 'Concourse 7.14.9 rejected: entry ../x escapes'],
-    ['timeout', 'waiting', 'Concourse 7.14.9 download failed (entry ../x escapes); retrying in the next hook'],
+    ['timeout', 'waiting', 'Concourse 7.14.9 download failed (entry ../x escapes); retrying at the next update-status'],
     [
       'no-space',
       'blocked',

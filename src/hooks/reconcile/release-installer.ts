@@ -6,9 +6,15 @@ import { inject, injectable } from 'inversify';
 import type { CharmConfig } from '../../domain/charm-config';
 import { releaseUrl } from '../../domain/charm-config';
 import type { DownloadProgress } from '../../domain/download-progress';
-import type { CharmProblem } from '../../domain/errors';
+import { CharmProblem } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
-import type { FailureKind, InstallPolicy, ReleaseObservation } from '../../domain/install-policy';
+import {
+  type FailureKind,
+  type InstallPolicy,
+  parseRememberedFailure,
+  type ReleaseObservation,
+  type RememberedFailure,
+} from '../../domain/install-policy';
 import type { ReleaseManifest } from '../../domain/release-manifest';
 import type { ConcourseVersion } from '../../domain/version';
 import { BINARY_STORE, type BinaryStore, type ReleaseCheck } from '../../ports/binary-store';
@@ -19,6 +25,7 @@ import { LOCK, type Lock, type LockHandle } from '../../ports/lock';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/peer-relation';
 import { INSTALL_POLICY, MACHINE_ARCH } from '../tokens';
+import { MEMORY_KEYS, UnitMemory } from './unit-memory';
 
 export const RELEASE_RESOURCE = 'concourse-release';
 /** Marker refreshes: often enough for waiting units to see progress, rare enough to be cheap on NFS. */
@@ -43,6 +50,7 @@ export class ReleaseInstaller {
     @inject(CLOCK) private readonly clock: Clock,
     @inject(LOGGER) private readonly logger: Logger,
     @inject(MACHINE_ARCH) private readonly arch: string,
+    @inject(UnitMemory) private readonly memory: UnitMemory,
   ) {}
 
   /** Makes `releases/<version>` exist and valid on the volume; throws a CharmProblem the operator can act on. */
@@ -56,6 +64,9 @@ export class ReleaseInstaller {
       else this.logger.info('storage.reuse', fields);
       return { manifest: fast.manifest, publishedHere: false };
     }
+    const failure = parseRememberedFailure(await this.memory.get(MEMORY_KEYS.downloadFailure));
+    const retry = this.policy.mayRetry({ version: v, failure, hook: this.context.event.name, now: this.clock.now() });
+    if (retry.kind === 'hold') throw retry.problem;
     const source = await this.source(version);
     const waitStartedAt = this.clock.now();
     let announced = false;
@@ -63,7 +74,15 @@ export class ReleaseInstaller {
       const handle = await this.lock.tryAcquire();
       if (handle !== undefined) {
         try {
-          return await this.installHolding(v, source, handle, this.clock.now() - waitStartedAt);
+          const installed = await this.installHolding(v, source, handle, this.clock.now() - waitStartedAt);
+          if (failure !== undefined) await this.memory.remember({ [MEMORY_KEYS.downloadFailure]: '' });
+          return installed;
+        } catch (error) {
+          if (error instanceof CharmProblem && error.status === 'waiting') {
+            const remembered: RememberedFailure = { version: v, at: this.clock.now(), message: error.message };
+            await this.memory.remember({ [MEMORY_KEYS.downloadFailure]: JSON.stringify(remembered) });
+          }
+          throw error;
         } finally {
           await handle.release();
         }

@@ -11,6 +11,7 @@ export const MEMORY_KEYS = {
   peerVolumes: 'peer-volumes',
   peerData: 'peer-data',
   workloadVersion: 'workload-version',
+  downloadFailure: 'download-failure',
 } as const;
 
 @injectable()
