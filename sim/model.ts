@@ -52,6 +52,7 @@ import {
   type SimStatus,
   type UnitStatus,
 } from './status-table';
+import { ToolServer } from './tool-server';
 import { ServiceStateSchema, type SystemctlCall, SystemctlCallSchema } from './tools/systemctl';
 import { installTools } from './tools-bundle';
 import type { VolumeProvider } from './volume-provider';
@@ -275,6 +276,8 @@ export class SimModel {
     private readonly mode: NamespaceMode,
     private readonly options: SimModelOptions,
     private readonly removeRootOnClose: boolean,
+    /** Runs the hooks' tool calls (the tools on PATH are clients of it). */
+    private readonly toolServer: ToolServer,
   ) {
     this.slots = new Semaphore(options.maxParallelHooks ?? 8);
   }
@@ -298,6 +301,13 @@ export class SimModel {
       created = !existsSync(root);
       await mkdir(root, { recursive: true });
     }
+    let toolServer: ToolServer;
+    try {
+      toolServer = await ToolServer.start();
+    } catch (e) {
+      if (created) await rm(root, { recursive: true, force: true });
+      throw e;
+    }
     const model = new SimModel(
       root,
       charmPath,
@@ -306,10 +316,12 @@ export class SimModel {
       mode,
       opts,
       created && opts.keep !== true,
+      toolServer,
     );
     try {
       await installTools(model.toolsPath);
     } catch (e) {
+      await model.toolServer.close();
       if (created) await rm(root, { recursive: true, force: true });
       throw e;
     }
@@ -319,6 +331,11 @@ export class SimModel {
   /** The dir holding the fake hook tools: first on every hook's PATH. */
   get toolsPath(): string {
     return join(this.root, 'bin');
+  }
+
+  /** Hook tool calls answered so far (each is one run of a tool on a hook's PATH). */
+  get toolCalls(): number {
+    return this.toolServer.calls;
   }
 
   // ---------------------------------------------------------------- operator commands
@@ -878,6 +895,7 @@ export class SimModel {
     const errors: unknown[] = [];
     for (const u of this.units.values()) if (u.running !== undefined) signalGroup(u.running.child, 'SIGKILL');
     await Promise.allSettled([...this.inflight]);
+    await this.toolServer.close();
     for (const v of this.volumes) {
       try {
         await v.close();
@@ -1434,6 +1452,7 @@ export class SimModel {
       JUJU_SIM_ROOT: this.root,
       JUJU_SIM_HOOK_DIR: hookDir,
       JUJU_SIM_UNIT_DIR: u.dir,
+      ...this.toolServer.env,
     };
     if (launch.dispatchPath !== 'juju-exec') env.JUJU_DISPATCH_PATH = launch.dispatchPath;
     const e = launch.event;

@@ -3,7 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { usageError } from './tool-error';
+import { ToolError, usageError } from './tool-error';
+import type { ToolIO } from './tool-io';
 
 export interface FlagDef {
   /** First name is the key in the result; the others are aliases (`r`, `relation`). */
@@ -83,8 +84,8 @@ export function parseKeyValues(args: readonly string[]): Record<string, string> 
 }
 
 /** Reads `--file` content (`-` is stdin) as a YAML map of strings, as relation-set, state-set and secret-add do. */
-export function readSettingsFile(path: string): Record<string, string> {
-  const text = path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
+export function readSettingsFile(path: string, io: ToolIO): Record<string, string> {
+  const text = path === '-' ? io.stdin() : readCallerFile(path, io);
   let doc: unknown;
   try {
     doc = parseYaml(text);
@@ -102,3 +103,22 @@ export function readSettingsFile(path: string): Record<string, string> {
   }
   return out;
 }
+
+/** A file named by the caller (`--file x`, `key#file=x`): its path is as the caller sees it. */
+export function readCallerFile(path: string, io: ToolIO): string {
+  try {
+    return readFileSync(io.callerPath(path), 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === undefined ? undefined : ERRNO_TEXT[code];
+    throw new ToolError(`open ${path}: ${why ?? (e instanceof Error ? e.message : String(e))}`);
+  }
+}
+
+/** Go's texts for the errors reading a caller's file can meet (Juju prints `open <path>: <text>`). */
+const ERRNO_TEXT: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+  ENOTDIR: 'not a directory',
+};

@@ -1,88 +1,21 @@
-// Entry point of the fake hook tools bundle: every tool is a symlink to one file, and the name it was called by
-// picks the tool. Output is written once at the end; errors print as Juju's do (`ERROR <message>`).
+// Entry point of the fake hook tools bundle (node): every tool name runs this file, the name it was called by
+// (JUJU_SIM_TOOL, set by the client script when no tool server is given, or the symlink's name) picks the tool.
+// It runs inside the unit's namespace, so the caller's paths are its own. Output is written once, at the end.
 
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { actionFail, actionGet, actionLog, actionSet } from './action-tools';
-import { configGet, isLeader } from './config-tools';
-import { HookContext } from './hook-context';
-import { closePort, networkGet, openedPorts, openPort, unitGet } from './network-tools';
-import { relationGet, relationIds, relationList, relationSet } from './relation-tools';
-import { resourceGet, stateDelete, stateGet, stateSet } from './resource-state-tools';
-import { secretAdd, secretGet, secretGrant, secretRevoke, secretSet } from './secret-tools';
-import { applicationVersionSet, jujuLog, statusGet, statusSet } from './status-tools';
-import { storageGet, storageList } from './storage-tools';
-import { systemctl } from './systemctl';
-import { systemdAnalyze } from './systemd-analyze';
-import { ToolError } from './tool-error';
-import type { ToolIO } from './tool-io';
-import { HOOK_TOOL_NAMES, type HookToolName } from './tool-names';
-
-type HookTool = (ctx: HookContext, argv: readonly string[], io: ToolIO) => void;
-
-const HOOK_TOOLS: Readonly<Record<HookToolName, HookTool>> = {
-  'juju-log': jujuLog,
-  'status-set': statusSet,
-  'status-get': statusGet,
-  'application-version-set': applicationVersionSet,
-  'config-get': configGet,
-  'is-leader': isLeader,
-  'relation-ids': relationIds,
-  'relation-list': relationList,
-  'relation-get': relationGet,
-  'relation-set': relationSet,
-  'action-get': actionGet,
-  'action-set': actionSet,
-  'action-log': actionLog,
-  'action-fail': actionFail,
-  'storage-get': storageGet,
-  'storage-list': storageList,
-  'open-port': openPort,
-  'close-port': closePort,
-  'opened-ports': openedPorts,
-  'unit-get': unitGet,
-  'network-get': networkGet,
-  'secret-get': secretGet,
-  'secret-add': secretAdd,
-  'secret-set': secretSet,
-  'secret-grant': secretGrant,
-  'secret-revoke': secretRevoke,
-  'resource-get': resourceGet,
-  'state-get': stateGet,
-  'state-set': stateSet,
-  'state-delete': stateDelete,
-};
-
-function run(name: string, argv: readonly string[], io: ToolIO): number {
-  if (name === 'systemctl') return systemctl(argv, process.env, io);
-  if (name === 'systemd-analyze') return systemdAnalyze(argv, io);
-  const tool = isHookTool(name) ? HOOK_TOOLS[name] : undefined;
-  if (tool === undefined) {
-    io.err(`ERROR unknown hook tool "${name}"\n`);
-    return 2;
-  }
-  try {
-    tool(HookContext.load(process.env), argv, io);
-    return 0;
-  } catch (e) {
-    if (e instanceof ToolError) {
-      io.err(`ERROR ${e.message}\n`);
-      return e.exitCode;
-    }
-    io.err(`ERROR ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return 1;
-  }
-}
-
-function isHookTool(name: string): name is HookToolName {
-  return (HOOK_TOOL_NAMES as readonly string[]).includes(name);
-}
+import { runTool } from './dispatch';
 
 function main(): void {
-  // Called through a symlink (or a bind mount over /usr/bin/systemctl): the name picks the tool.
   const name = process.env.JUJU_SIM_TOOL ?? basename(process.argv[1] ?? '');
   const out: string[] = [];
   const err: string[] = [];
-  const code = run(name, process.argv.slice(2), { out: (t) => out.push(t), err: (t) => err.push(t) });
+  const code = runTool(name, process.argv.slice(2), process.env, {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    stdin: () => readFileSync(0, 'utf8'),
+    callerPath: (p) => p,
+  });
   if (out.length > 0) process.stdout.write(out.join(''));
   if (err.length > 0) process.stderr.write(err.join(''));
   process.exitCode = code;

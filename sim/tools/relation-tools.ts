@@ -80,7 +80,7 @@ export function relationSet(ctx: HookContext, argv: readonly string[], io: ToolI
   const rel = ctx.relation(stringFlag(args, 'r'));
   const overrides = parseKeyValues(args.positional);
   const file = stringFlag(args, 'file');
-  const data: Bag = { ...(file === undefined ? {} : readSettingsFile(file)), ...overrides };
+  const data: Bag = { ...(file === undefined ? {} : readSettingsFile(file, io)), ...overrides };
   if (stringFlag(args, 'format') !== undefined) io.err('--format flag deprecated for command "relation-set"');
   const app = boolFlag(args, 'app');
   if (app && !ctx.snapshot.leader) throw new ToolError('cannot write relation settings');

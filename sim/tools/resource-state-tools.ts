@@ -23,19 +23,20 @@ export function resourceGet(ctx: HookContext, argv: readonly string[], io: ToolI
     );
   }
   const target = join('/var/lib/juju/agents', agent, 'resources', name, resource.filename);
+  // The resource's hostPath is in the sim root, seen alike by the driver and every unit; the target is the unit's.
   const source = statSync(resource.hostPath);
   let current: { size: number; mtimeMs: number } | undefined;
   try {
-    current = statSync(target);
+    current = statSync(io.callerPath(target));
   } catch {
     current = undefined;
   }
   if (current === undefined || current.size !== source.size || current.mtimeMs !== source.mtimeMs) {
-    mkdirSync(dirname(target), { recursive: true });
+    mkdirSync(io.callerPath(dirname(target)), { recursive: true });
     const tmp = `${target}.download`;
-    copyFileSync(resource.hostPath, tmp);
-    utimesSync(tmp, source.atime, source.mtime);
-    renameSync(tmp, target);
+    copyFileSync(resource.hostPath, io.callerPath(tmp));
+    utimesSync(io.callerPath(tmp), source.atime, source.mtime);
+    renameSync(io.callerPath(tmp, 'nofollow'), io.callerPath(target, 'nofollow'));
   }
   // Juju prints the path with no newline.
   io.out(target);
@@ -58,10 +59,10 @@ export function stateGet(ctx: HookContext, argv: readonly string[], io: ToolIO):
   io.out(render(value ?? '', format));
 }
 
-export function stateSet(ctx: HookContext, argv: readonly string[]): void {
+export function stateSet(ctx: HookContext, argv: readonly string[], io: ToolIO): void {
   const args = parseArgs(argv, [{ names: ['file'], type: 'string' }]);
   const file = stringFlag(args, 'file');
-  const data = { ...(file === undefined ? {} : readSettingsFile(file)), ...parseKeyValues(args.positional) };
+  const data = { ...(file === undefined ? {} : readSettingsFile(file, io)), ...parseKeyValues(args.positional) };
   ctx.addChange({ op: 'state-set', data });
 }
 

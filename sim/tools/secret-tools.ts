@@ -3,9 +3,8 @@
 // until they --refresh. Every change is buffered until the hook succeeds.
 
 import { randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { type Bag, parseSecretId, type Secret, secretUri } from '../model-state';
-import { boolFlag, parseArgs, readSettingsFile, stringFlag } from './args';
+import { boolFlag, parseArgs, readCallerFile, readSettingsFile, stringFlag } from './args';
 import type { HookContext } from './hook-context';
 import { FORMAT_FLAG, outputFormat, render } from './output';
 import { ToolError, usageError } from './tool-error';
@@ -22,8 +21,8 @@ function newSecretId(): string {
 }
 
 /** Secret content from `key=value`, `key#base64=...`, `key#file=path` arguments and `--file`. */
-function parseContent(positional: readonly string[], file: string | undefined): Bag {
-  const content: Bag = file === undefined ? {} : readSettingsFile(file);
+function parseContent(positional: readonly string[], file: string | undefined, io: ToolIO): Bag {
+  const content: Bag = file === undefined ? {} : readSettingsFile(file, io);
   for (const arg of positional) {
     const eq = arg.indexOf('=');
     if (eq <= 0) throw usageError(`invalid key value "${arg}"`);
@@ -34,7 +33,7 @@ function parseContent(positional: readonly string[], file: string | undefined): 
       value = Buffer.from(value, 'base64').toString('utf8');
     } else if (key.endsWith('#file')) {
       key = key.slice(0, -'#file'.length);
-      value = readFileSync(value, 'utf8');
+      value = readCallerFile(value, io);
     }
     content[key] = value;
   }
@@ -56,7 +55,7 @@ export function secretAdd(ctx: HookContext, argv: readonly string[], io: ToolIO)
   const args = parseArgs(argv, [...MANAGE_FLAGS, { names: ['owner'], type: 'string' }]);
   const owner = stringFlag(args, 'owner') ?? 'application';
   if (owner !== 'application' && owner !== 'unit') throw usageError(`secret owner "${owner}" not valid`);
-  const content = parseContent(args.positional, stringFlag(args, 'file'));
+  const content = parseContent(args.positional, stringFlag(args, 'file'), io);
   if (Object.keys(content).length === 0) throw usageError('missing secret value or filename');
   if (owner === 'application' && !ctx.snapshot.leader) throw new ToolError('this unit is not the leader');
   const label = stringFlag(args, 'label');
@@ -115,12 +114,12 @@ export function secretGet(ctx: HookContext, argv: readonly string[], io: ToolIO)
   io.out(render(value, format));
 }
 
-export function secretSet(ctx: HookContext, argv: readonly string[]): void {
+export function secretSet(ctx: HookContext, argv: readonly string[], io: ToolIO): void {
   const args = parseArgs(argv, [...MANAGE_FLAGS, { names: ['owner'], type: 'string' }]);
   const [uri, ...pairs] = args.positional;
   if (uri === undefined) throw usageError('missing secret URI');
   const secret = manageable(ctx, uri);
-  const content = parseContent(pairs, stringFlag(args, 'file'));
+  const content = parseContent(pairs, stringFlag(args, 'file'), io);
   const label = stringFlag(args, 'label');
   const description = stringFlag(args, 'description');
   if (Object.keys(content).length === 0 && label === undefined && description === undefined) {

@@ -121,26 +121,27 @@ function loadUnit(text: string): LoadedUnit {
 }
 
 /** Why systemd would fail to run this service now, as its status would show; undefined if it would run. */
-function runFailure(unit: LoadedUnit): string | undefined {
+function runFailure(unit: LoadedUnit, io: ToolIO): string | undefined {
+  const at = (p: string) => io.callerPath(p);
   const user = unit.user;
   if (user !== '' && user !== 'root' && !/^\d+$/.test(user)) {
-    const passwd = existsSync('/etc/passwd') ? readFileSync('/etc/passwd', 'utf8') : '';
+    const passwd = existsSync(at('/etc/passwd')) ? readFileSync(at('/etc/passwd'), 'utf8') : '';
     if (!passwd.split('\n').some((l) => l.split(':')[0] === user)) {
       return `status=217/USER: user "${user}" does not exist`;
     }
   }
   const wd = unit.workingDirectory;
-  if (wd !== '' && !wd.startsWith('-') && wd !== '~' && !existsSync(wd)) {
+  if (wd !== '' && !wd.startsWith('-') && wd !== '~' && !existsSync(at(wd))) {
     return `status=200/CHDIR: WorkingDirectory=${wd} does not exist`;
   }
   for (const file of unit.environmentFiles) {
-    if (!file.startsWith('-') && !existsSync(file)) return `Failed to load environment files: ${file}`;
+    if (!file.startsWith('-') && !existsSync(at(file))) return `Failed to load environment files: ${file}`;
   }
   if (unit.execStart !== '') {
     const path = execPath(unit.execStart);
     try {
-      accessSync(path, constants.X_OK);
-      if (!statSync(path).isFile()) return `status=203/EXEC: ${path} is not a regular file`;
+      accessSync(at(path), constants.X_OK);
+      if (!statSync(at(path)).isFile()) return `status=203/EXEC: ${path} is not a regular file`;
     } catch {
       return `status=203/EXEC: ${path} is not executable: No such file or directory`;
     }
@@ -179,7 +180,7 @@ class Systemd {
 
   fileText(name: string): string | undefined {
     try {
-      return readFileSync(join(UNIT_DIR, name), 'utf8');
+      return readFileSync(this.io.callerPath(join(UNIT_DIR, name)), 'utf8');
     } catch {
       return undefined;
     }
@@ -229,7 +230,7 @@ class Systemd {
       this.save(name, state);
       return 0;
     }
-    const failure = runFailure(unit);
+    const failure = runFailure(unit, this.io);
     const now = Date.now();
     state.since = now;
     state.starts += 1;
@@ -279,11 +280,11 @@ class Systemd {
   enabledLinks(name: string): string[] {
     let dirs: string[];
     try {
-      dirs = readdirSync(UNIT_DIR).filter((d) => d.endsWith('.wants') || d.endsWith('.requires'));
+      dirs = readdirSync(this.io.callerPath(UNIT_DIR)).filter((d) => d.endsWith('.wants') || d.endsWith('.requires'));
     } catch {
       return [];
     }
-    return dirs.map((d) => join(UNIT_DIR, d, name)).filter((p) => existsSync(p));
+    return dirs.map((d) => join(UNIT_DIR, d, name)).filter((p) => existsSync(this.io.callerPath(p)));
   }
 
   enable(name: string): number {
@@ -300,9 +301,9 @@ class Systemd {
     }
     for (const dir of targets) {
       const link = join(UNIT_DIR, dir, name);
-      if (existsSync(link)) continue;
-      mkdirSync(join(UNIT_DIR, dir), { recursive: true });
-      symlinkSync(join(UNIT_DIR, name), link);
+      if (existsSync(this.io.callerPath(link))) continue;
+      mkdirSync(this.io.callerPath(join(UNIT_DIR, dir)), { recursive: true });
+      symlinkSync(join(UNIT_DIR, name), this.io.callerPath(link, 'nofollow'));
       this.io.err(`Created symlink '${link}' → '${join(UNIT_DIR, name)}'.\n`);
     }
     return 0;
@@ -310,7 +311,7 @@ class Systemd {
 
   disable(name: string): number {
     for (const link of this.enabledLinks(name)) {
-      rmSync(link, { force: true });
+      rmSync(this.io.callerPath(link, 'nofollow'), { force: true });
       this.io.err(`Removed '${link}'.\n`);
     }
     return 0;

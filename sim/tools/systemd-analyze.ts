@@ -20,7 +20,7 @@ export function systemdAnalyze(argv: readonly string[], io: ToolIO): number {
     const name = basename(file);
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readFileSync(io.callerPath(file), 'utf8');
     } catch {
       io.err(`Failed to prepare filename ${file}: No such file or directory\n`);
       code = 1;
@@ -46,7 +46,7 @@ export function systemdAnalyze(argv: readonly string[], io: ToolIO): number {
           continue;
         }
         try {
-          accessSync(path, constants.X_OK);
+          accessSync(io.callerPath(path), constants.X_OK);
         } catch {
           io.err(`${name}: Command ${path} is not executable: No such file or directory\n`);
           code = 1;

@@ -36,3 +36,6 @@ export const HOOK_TOOL_NAMES = [
 export type HookToolName = (typeof HOOK_TOOL_NAMES)[number];
 
 export const MACHINE_TOOL_NAMES = ['systemctl', 'systemd-analyze'] as const;
+
+/** The tools that read stdin (`--file -`): only their client forwards it (a caller's pipe is not drained otherwise). */
+export const STDIN_TOOL_NAMES = ['relation-set', 'state-set', 'secret-add', 'secret-set'] as const;

@@ -413,10 +413,12 @@ describe('tool client', () => {
     expect((await both(sim, unit, 'state-get dash')).stdout).toBe('-n\n');
     const yaml = JSON.stringify({ piped: `${value}é`, dash: '' }); // an empty value deletes the key
     expect(await both(sim, unit, 'printf %s "$1" | state-set --file -', yaml)).toMatchObject({ exitCode: 0 });
+    expect(await both(sim, unit, 'printf "g: 2" | state-set --file=-')).toMatchObject({ exitCode: 0 });
     const json = await both(sim, unit, 'state-get --format=json');
-    expect(JSON.parse(json.stdout)).toEqual({ v: value, piped: `${value}é` });
+    expect(JSON.parse(json.stdout)).toEqual({ v: value, piped: `${value}é`, g: '2' });
     // A pipe the tool does not read is left to the caller.
-    expect((await both(sim, unit, 'printf "a\\nb\\n" | { read -r x; is-leader >/dev/null; cat; }')).stdout).toBe('b\n');
+    const pipe = 'printf "a\\nb\\nc\\n" | { read -r x; is-leader >/dev/null; read -r y; state-set -- -; cat; }';
+    expect((await both(sim, unit, pipe)).stdout).toBe('c\n');
     await sim.exec(unit, ['juju-log', '--log-level', 'WARNING', `multi\nline ✓ ${value}`]);
     expect(sim.debugLog({ unit, level: 'WARNING' }).at(-1)).toMatch(/juju-log multi\nline ✓ -first line\n {2}ünïcödé/);
     expect(await both(sim, unit, 'relation-get -r nope:9 - x')).toMatchObject({
@@ -470,6 +472,8 @@ describe('tool client', () => {
     expect(http.stdout).toBe('1\n\nERROR sim tool server: malformed request: not a sim tool request\\n\n');
     const badPid = await ask('sim-tool-1\\0is-leader\\0x\\0/\\0000\\0000\\0-\\0\\0');
     expect(badPid.stdout).toMatch(/^1\n\nERROR sim tool server: malformed request: bad pid "x"/);
+    const noToken = await ask('sim-tool-1\\0is-leader\\0001\\0/\\0000\\0000\\0-\\0\\0');
+    expect(noToken.stdout).toMatch(/^1\n\nERROR sim tool server: refused: no valid JUJU_SIM_TOOL_TOKEN/);
     // A client that gives up half-way is dropped.
     expect((await ask('sim-tool-1\\0is-lea', 'exec 3>&-')).exitCode).toBe(0);
     expect(await sim.exec(`${APP}/0`, ['is-leader'])).toEqual({ exitCode: 0, stdout: 'True\n', stderr: '' });
