@@ -9,6 +9,7 @@ await build({
   format: 'cjs',
   outfile: 'dist/charm.cjs',
   legalComments: 'none',
-  minify: false,
+  minify: true,
+  keepNames: true,
   logLevel: 'warning',
 });

@@ -22,14 +22,6 @@ import {
   type ReleaseSource,
 } from '../ports/downloader';
 
-export const defaultDownloaderSettings: DownloaderSettings = {
-  connectTimeoutMs: 30_000,
-  headersTimeoutMs: 60_000,
-  bodyIdleTimeoutMs: 120_000,
-  deadlineMs: 60 * 60_000,
-  maxRetries: 5,
-};
-
 /** The port's settings plus retry pacing, which only tests want to shorten. */
 export interface UndiciDownloaderSettings extends DownloaderSettings {
   /** First back-off between attempts, doubled each time. Default 500 ms. */

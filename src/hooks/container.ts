@@ -7,17 +7,22 @@ import { CliHookTools } from '../adapters/cli-hook-tools';
 import { ExecHookToolRunner } from '../adapters/exec-hook-tool-runner';
 import { FsBinaryStore } from '../adapters/fs-binary-store';
 import { HookToolPeerRelation } from '../adapters/hook-tool-peer-relation';
+import { LazyDownloader } from '../adapters/lazy-downloader';
 import { LOGGER_SETTINGS, type LoggerSettings, PinoLogger } from '../adapters/pino-logger';
 import { effectiveLockTiming, lockTimingFromEnv, ProperLockfileLock } from '../adapters/proper-lockfile-lock';
 import { SystemClock } from '../adapters/system-clock';
 import { ExecSystemctlRunner, SYSTEMCTL_RUNNER, SystemctlServiceManager } from '../adapters/systemctl-service-manager';
-import { defaultDownloaderSettings, UndiciDownloader } from '../adapters/undici-downloader';
 import { type CharmConfig, LOG_LEVELS, parseCharmConfig } from '../domain/charm-config';
 import type { HookContext } from '../domain/hook-event';
 import { InstallPolicy } from '../domain/install-policy';
 import { BINARY_STORE, VOLUME_ROOT } from '../ports/binary-store';
 import { CLOCK } from '../ports/clock';
-import { DOWNLOADER, DOWNLOADER_SETTINGS, type DownloaderSettings } from '../ports/downloader';
+import {
+  DEFAULT_DOWNLOADER_SETTINGS,
+  DOWNLOADER,
+  DOWNLOADER_SETTINGS,
+  type DownloaderSettings,
+} from '../ports/downloader';
 import { HOOK_TOOL_RUNNER, HOOK_TOOLS, type HookTools } from '../ports/hook-tools';
 import { LOCK, LOCK_TIMING, type LockTiming } from '../ports/lock';
 import { LOGGER } from '../ports/logger';
@@ -78,13 +83,13 @@ export function createContainer(context: HookContext, env: Environment): Contain
   c.bind(LOCK).to(ProperLockfileLock);
   c.bind(BINARY_STORE).to(FsBinaryStore);
   c.bind<DownloaderSettings>(DOWNLOADER_SETTINGS).toConstantValue({
-    ...defaultDownloaderSettings,
+    ...DEFAULT_DOWNLOADER_SETTINGS,
     ...bodyIdleOverride(env),
     httpProxy: context.proxy.http,
     httpsProxy: context.proxy.https,
     noProxy: context.proxy.noProxy,
   });
-  c.bind(DOWNLOADER).to(UndiciDownloader);
+  c.bind(DOWNLOADER).to(LazyDownloader);
   c.bind(MACHINE_ARCH).toConstantValue(arch === 'arm64' ? 'arm64' : 'amd64');
   c.bind(INSTALL_POLICY).toConstantValue(
     new InstallPolicy({

@@ -71,4 +71,13 @@ export interface DownloaderSettings {
   readonly maxRetries: number;
 }
 
+/** Production defaults: patient enough for a 900 MB release over a slow link, bounded all the same. */
+export const DEFAULT_DOWNLOADER_SETTINGS: DownloaderSettings = {
+  connectTimeoutMs: 30_000,
+  headersTimeoutMs: 60_000,
+  bodyIdleTimeoutMs: 120_000,
+  deadlineMs: 60 * 60_000,
+  maxRetries: 5,
+};
+
 export const DOWNLOADER_SETTINGS = Symbol.for('concourse-ci-machine/DownloaderSettings');
