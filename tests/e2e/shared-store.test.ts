@@ -52,7 +52,7 @@ function expectOneStore(sim: SimModel, units: number, downloads: number, volumeP
   expect(stagingEntries(volumePath)).toEqual([]);
 }
 
-describe.each([3, 10])('%i units started at once on one local volume', (units) => {
+describe.each([3, 10, 30])('%i units started at once on one local volume', (units) => {
   let sim: SimModel;
   let downloads: number;
   beforeAll(async () => {
