@@ -152,7 +152,16 @@ export class SimMachine {
     }
     lines.push(`mount --bind ${sh(this.runDir)} /run`);
     for (const [inside, host] of Object.entries(this.localDirs)) lines.push(`mount --bind ${sh(host)} ${sh(inside)}`);
-    for (const s of this.options.storage) lines.push(`mount --bind ${sh(s.hostPath)} ${sh(s.location)}`);
+    // The unit sees at its storage location whatever the host path is: a directory (the volume), a file (a volume
+    // that is not a directory), or nothing at all (a volume that is missing), so tests can stage all three.
+    for (const s of this.options.storage) {
+      const [host, loc] = [sh(s.hostPath), sh(s.location)];
+      lines.push(
+        `if [ -d ${host} ]; then [ -d ${loc} ] || { rm -f ${loc}; mkdir -p ${loc}; }; mount --bind ${host} ${loc}; ` +
+          `elif [ -e ${host} ]; then rmdir ${loc} 2>/dev/null || true; : > ${loc}; mount --bind ${host} ${loc}; ` +
+          `else rmdir ${loc} 2>/dev/null || rm -f ${loc}; fi`,
+      );
+    }
     // Absolute paths to the host's systemd tools must reach the fakes too.
     for (const tool of ['systemctl', 'systemd-analyze']) {
       for (const dir of ['/usr/bin', '/bin']) {

@@ -1,7 +1,7 @@
 // Issue: DESIGN.md's failure matrix for the release store, through the packed charm. Each fault: the status an
 // operator sees, nothing half-written under releases/, and recovery with at most one further download.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SimModel } from '../../sim/model';
@@ -235,6 +235,35 @@ describe('volume faults', () => {
     if (options.length > 0) execFileSync('mount', ['-o', ['remount', 'bind', ...options].join(','), target]);
     return () => execFileSync('umount', [target]);
   }
+
+  test('volume missing, then a file in its place → blocked with guidance each time; volume back → active', async () => {
+    await withSim(async (sim) => {
+      await sim.deploy('concourse-ci', { units: 1, config: charmConfig(server) });
+      await sim.settle();
+      const vol = volumeOf(sim);
+      const aside = `${vol}.aside`;
+      renameSync(vol, aside);
+      try {
+        await sim.updateStatus();
+        expect(workload(sim)).toEqual({
+          kind: 'blocked',
+          message: 'Storage /var/lib/concourse is missing: attach concourse-data or mount the shared volume there',
+        });
+        writeFileSync(vol, 'not a volume\n');
+        await sim.updateStatus();
+        expect(workload(sim)).toEqual({
+          kind: 'blocked',
+          message: 'Storage /var/lib/concourse is not a directory: mount the volume there',
+        });
+      } finally {
+        rmSync(vol, { force: true });
+        renameSync(aside, vol);
+      }
+      await sim.updateStatus();
+      expect(workload(sim)?.kind).toBe('active');
+      expect(await publishedReleases(vol)).toEqual(['7.14.2']);
+    });
+  });
 
   test('read-only volume → blocked: remount read-write; fixed → active', async () => {
     await withSim(async (sim) => {
