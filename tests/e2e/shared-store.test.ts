@@ -74,6 +74,17 @@ describe.each([3, 10, 30])('%i units started at once on one local volume', (unit
     await expectOneStore(sim, units, downloads, sim.volumeHostPath('concourse-ci/0'));
   });
 
+  test('config changed on every unit at once, twice → every hook succeeds, no further download', async () => {
+    const before = server.downloads('7.14.2');
+    for (const level of ['debug', 'info']) {
+      await sim.config('concourse-ci', { 'log-level': level });
+      await sim.settle({ maxRounds: 400 });
+    }
+    expect(sim.status().units.every((u) => u.agent === 'idle' && u.workload.kind === 'active')).toBe(true);
+    expect(server.downloads('7.14.2')).toBe(before);
+    expect(await publishedReleases(sim.volumeHostPath('concourse-ci/0'))).toEqual(['7.14.2']);
+  });
+
   test('volume bytes within 1.05x of a single-unit deployment; work dirs per unit on the volume', async () => {
     const volume = sim.volumeHostPath('concourse-ci/0');
     const state = JSON.parse(readFileSync(join(volume, 'worker/concourse-ci-1/state.json'), 'utf8'));

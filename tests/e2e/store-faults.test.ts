@@ -67,6 +67,31 @@ describe('downloader killed with SIGKILL at each step', () => {
   );
 });
 
+describe('storage-status during a download', () => {
+  test('another unit mid-download → lock held, who downloads which version and how far', async () => {
+    await server.addRelease({ version: '7.21.0', fillerBytes: 8 * MiB });
+    await withSim(async (sim) => {
+      await sim.deploy('concourse-ci', { units: 2, config: charmConfig(server, { version: '7.21.0' }) });
+      const hook = await sim.startHook(UNIT, 'install', {
+        env: { CONCOURSE_CHARM_STOP_AT: 'storage.download.progress' },
+      });
+      await hook.stoppedAt;
+      try {
+        const result = await sim.runAction('concourse-ci/1', 'storage-status');
+        expect(result.status).toBe('completed');
+        expect(result.results).toMatchObject({
+          lock: { held: 'true', holder: UNIT },
+          download: { version: '7.21.0', unit: UNIT, progress: expect.stringMatching(/^\d+%$/) },
+          current: '(none)',
+        });
+      } finally {
+        hook.kill('SIGKILL');
+        await hook.done;
+      }
+    });
+  });
+});
+
 describe('download faults', () => {
   let version = 0;
   /** A fresh version per test, so counters and faults never leak between tests. */

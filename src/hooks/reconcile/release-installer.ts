@@ -146,11 +146,14 @@ export class ReleaseInstaller {
         strip: 1,
         signal: handle.lost,
         onProgress: (p) => {
-          marker.update(p.bytes, p.total, this.clock.now());
+          const written = marker.update(p.bytes, p.total, this.clock.now());
           const decile = p.total ? Math.floor((p.bytes / p.total) * 10) : -1;
           if (decile > lastLoggedDecile) {
             lastLoggedDecile = decile;
-            this.logger.info('storage.download.progress', { version: v, bytes: p.bytes, total: p.total });
+            // Logged once the marker holds it, so what the log says is what waiting units can read.
+            void written.then(() =>
+              this.logger.info('storage.download.progress', { version: v, bytes: p.bytes, total: p.total }),
+            );
           }
         },
       });
@@ -254,9 +257,12 @@ class ProgressMarker {
     return this.chain;
   }
 
-  update(bytes: number, total: number | undefined, now: number): void {
+  /** Records progress; writes when the refresh interval passed or the total just became known (for a percentage). */
+  update(bytes: number, total: number | undefined, now: number): Promise<void> {
+    const totalLearned = total !== undefined && this.state.total === undefined;
     this.state = { ...this.state, bytes, ...(total === undefined ? {} : { total }) };
-    if (now - this.lastWrite >= MARKER_REFRESH_MS) void this.write(now);
+    if (totalLearned || now - this.lastWrite >= MARKER_REFRESH_MS) return this.write(now);
+    return this.chain;
   }
 
   settled(): Promise<void> {
