@@ -55,6 +55,8 @@ export const VOLUME_LAYOUT = Object.freeze({
 /** Where `current` points, relative so the volume can be mounted at any path on any unit. */
 const releaseLinkTarget = (version: string) => `${VOLUME_LAYOUT.releases}/${version}`;
 const BIN_LINK_TARGET = `${VOLUME_LAYOUT.current}/bin`;
+/** The one file a release cannot be without. */
+const CONCOURSE_BINARY = 'bin/concourse';
 
 const VERSION_COMPONENT = /^[0-9A-Za-z.+-]{1,128}$/;
 const UNIT_DIR_COMPONENT = /^[a-z][a-z0-9-]*-[0-9]+$/;
@@ -116,6 +118,18 @@ export function assertSafeUnitDir(unitDir: string): string {
     );
   }
   return unitDir;
+}
+
+/**
+ * The install lock was lost (`publish`'s signal fired) before the publishing rename: another unit may hold the lock
+ * now and may be sweeping this staging area, so what is in it cannot be trusted. Nothing was renamed; the caller
+ * discards the staging area.
+ */
+export class PublishAbortedError extends Error {
+  constructor(readonly version: string) {
+    super(`install lock lost before publishing ${version}`);
+    this.name = 'PublishAbortedError';
+  }
 }
 
 @injectable()
@@ -240,8 +254,8 @@ export class FsBinaryStore implements BinaryStore {
     const id = randomUUID();
     const target = this.path(VOLUME_LAYOUT.volumeId);
     const temp = tempPath(target);
-    await writeDurably(temp, `${id}\n`);
     try {
+      await writeDurably(temp, `${id}\n`);
       await link(temp, target);
       await fsyncDir(this.root);
       return id;
@@ -260,7 +274,7 @@ export class FsBinaryStore implements BinaryStore {
 
   private async createVolumeIdExclusive(id: string): Promise<string> {
     try {
-      await writeDurably(this.path(VOLUME_LAYOUT.volumeId), `${id}\n`, 'wx');
+      await writeDurably(this.path(VOLUME_LAYOUT.volumeId), `${id}\n`);
       return id;
     } catch (err) {
       if (await existsBecause(err, this.path(VOLUME_LAYOUT.volumeId))) return this.readWinnerVolumeId();
@@ -426,6 +440,7 @@ export class FsBinaryStore implements BinaryStore {
     tarball: TarballFacts,
     publishedBy: string,
     publishedAt: Date,
+    signal?: AbortSignal,
   ): Promise<PublishOutcome> {
     const dir = this.assertStagingDir(staging.dir);
     const version = assertSafeVersion(staging.version);
@@ -434,22 +449,45 @@ export class FsBinaryStore implements BinaryStore {
     // what the rename makes visible is also on disk (a power cut must not leave a manifested but empty binary).
     const files: Record<string, ManifestFileEntry> = {};
     let extractedBytes = 0;
-    await walk(dir, async (absolute, relative, entryStat) => {
-      if (relative === VOLUME_LAYOUT.manifest) return;
-      if (entryStat.isDirectory()) {
-        await fsyncDir(absolute);
-        return;
-      }
-      if (!entryStat.isFile()) return;
-      extractedBytes += entryStat.size;
-      if (relative.startsWith('bin/')) {
-        const { sha256, bytes } = await digestFile(absolute, true);
-        files[relative] = { bytes, sha256 };
-      } else {
-        // Only bin/ is digested (resource-type rootfs tarballs are hundreds of MB); everything is made durable.
-        await fsyncFile(absolute);
-      }
-    });
+    // Strict: an entry that vanishes mid-walk means someone is deleting this staging area (a unit that took the
+    // lock over); manifesting what is left would publish a half-deleted release.
+    const vanished = (relative: string, cause: unknown) =>
+      new Error(
+        `Refusing to publish ${version}: ${relative || dir} vanished from the staging area while it was being ` +
+          'manifested (removed by another unit?)',
+        { cause },
+      );
+    await walk(
+      dir,
+      async (absolute, relative, entryStat) => {
+        if (relative === VOLUME_LAYOUT.manifest) return;
+        try {
+          if (entryStat.isDirectory()) {
+            await fsyncDir(absolute);
+            return;
+          }
+          if (!entryStat.isFile()) return;
+          extractedBytes += entryStat.size;
+          if (relative.startsWith('bin/')) {
+            const { sha256, bytes } = await digestFile(absolute, true);
+            files[relative] = { bytes, sha256 };
+          } else {
+            // Only bin/ is digested (resource-type rootfs tarballs are hundreds of MB); everything is made durable.
+            await fsyncFile(absolute);
+          }
+        } catch (err) {
+          throw errorCode(err) === 'ENOENT' ? vanished(relative, err) : err;
+        }
+      },
+      { onVanished: vanished },
+    );
+    // Defence in depth (the domain checks the layout earlier): never manifest a release without its binary. The walk
+    // saw `bin/concourse` as a regular file only if it digested it; a link, directory or nothing is refused.
+    if (files[CONCOURSE_BINARY] === undefined) {
+      throw new Error(
+        `Refusing to publish ${version}: ${CONCOURSE_BINARY} in ${dir} is ${await describeEntry(join(dir, CONCOURSE_BINARY))}, not a regular file`,
+      );
+    }
 
     const manifest = parseReleaseManifest({
       schema: 1,
@@ -469,15 +507,23 @@ export class FsBinaryStore implements BinaryStore {
 
     const releasesDir = this.path(VOLUME_LAYOUT.releases);
     await mkdir(releasesDir, { recursive: true });
-    const outcome = await this.renameIntoReleases(dir, staging, version);
+    const outcome = await this.renameIntoReleases(dir, staging, version, signal);
     await fsyncDir(releasesDir);
     return outcome;
   }
 
   /** The publishing rename. A release already there wins if it is valid; a damaged leftover is moved aside once. */
-  private async renameIntoReleases(dir: string, staging: StagingArea, version: string): Promise<PublishOutcome> {
+  private async renameIntoReleases(
+    dir: string,
+    staging: StagingArea,
+    version: string,
+    signal: AbortSignal | undefined,
+  ): Promise<PublishOutcome> {
     const target = this.releaseDir(version);
     for (let attempt = 0; ; attempt++) {
+      // Checked last, right before each rename: the lock is only a hint, but a writer that knows it lost it must not
+      // publish a staging area the new holder may be deleting under it.
+      if (signal?.aborted) throw new PublishAbortedError(version);
       try {
         await rename(dir, target);
         return 'published';
@@ -709,14 +755,18 @@ async function readDirIfExists(dir: string): Promise<Dirent[]> {
   }
 }
 
-async function writeDurably(file: string, content: string, flag = 'wx'): Promise<void> {
-  const handle = await open(file, flag, 0o644);
+/** Creates `file` (O_EXCL) with its content; if writing fails (ENOSPC), removes it again rather than leave it empty. */
+async function writeDurably(file: string, content: string): Promise<void> {
+  const handle = await open(file, 'wx', 0o644);
   try {
     await handle.writeFile(content);
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (err) {
+    await handle.close().catch(ignore);
+    await unlink(file).catch(ignore);
+    throw err;
   }
+  await handle.close();
 }
 
 /** Temp file in the same directory, then rename(2) over the target: readers see the old or the new, never half. */
@@ -799,14 +849,19 @@ async function digestFile(file: string, fsync: boolean): Promise<{ sha256: strin
 }
 
 /**
- * Depth-first walk that never follows symlinks and tolerates entries vanishing mid-walk (staging being swept).
- * `relative` uses forward slashes, as manifest paths do.
+ * Depth-first walk that never follows symlinks. Entries vanishing mid-walk are skipped (usage of a volume being swept)
+ * unless `onVanished` is given: then the walk throws what it returns (publishing must see every file it manifests).
+ * `relative` uses forward slashes, as manifest paths do; the root is ''.
  */
 async function walk(
   root: string,
   visit: (absolute: string, relative: string, entryStat: Stats) => Promise<void>,
-  options: { readonly device?: number } = {},
+  options: { readonly device?: number; readonly onVanished?: (relative: string, cause: unknown) => Error } = {},
 ): Promise<void> {
+  const missing = (relative: string, err: unknown): void => {
+    if (!isMissing(err)) throw err;
+    if (options.onVanished !== undefined) throw options.onVanished(relative, err);
+  };
   const pending: string[] = [''];
   while (pending.length > 0) {
     const relative = pending.pop() ?? '';
@@ -815,16 +870,35 @@ async function walk(
     try {
       entryStat = await lstat(absolute);
     } catch (err) {
-      if (isMissing(err)) continue;
-      throw err;
+      missing(relative, err);
+      continue;
     }
     // Like `du -x`: a mount inside the volume (a worker's overlay) is not the volume.
     if (options.device !== undefined && entryStat.dev !== options.device) continue;
     if (relative !== '') await visit(absolute, relative, entryStat);
     if (!entryStat.isDirectory()) continue;
-    for (const entry of await readDirIfExists(absolute)) {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(absolute, { withFileTypes: true });
+    } catch (err) {
+      missing(relative, err);
+      continue;
+    }
+    for (const entry of entries) {
       pending.push(relative === '' ? entry.name : `${relative}/${entry.name}`);
     }
+  }
+}
+
+/** What is at `path`, in words, for an error message. */
+async function describeEntry(path: string): Promise<string> {
+  try {
+    const s = await lstat(path);
+    if (s.isSymbolicLink()) return 'a symbolic link';
+    if (s.isDirectory()) return 'a directory';
+    return s.isFile() ? 'a regular file' : 'a special file';
+  } catch (err) {
+    return isMissing(err) ? 'missing' : `unreadable (${describeError(err)})`;
   }
 }
 

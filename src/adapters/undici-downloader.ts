@@ -4,13 +4,14 @@
 import { createHash, type Hash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { posix } from 'node:path';
+import { posix, resolve as resolvePath } from 'node:path';
 import { type Readable, Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { inject, injectable } from 'inversify';
 import { ReadEntry, Unpack } from 'tar';
 import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors, type RetryHandler } from 'undici';
+import { redactUrl } from '../domain/redact';
 import {
   DOWNLOADER_SETTINGS,
   DownloadError,
@@ -60,7 +61,7 @@ const RETRYABLE_STATUS = [408, 429, 500, 502, 503, 504];
 
 /** What a failure is about, filled in as the fetch advances, so errors say how far it got. */
 interface FetchContext {
-  /** The URL, or the resource label: what the operator recognises. */
+  /** The URL without its credentials, or the resource label: what the operator recognises. */
   readonly what: string;
   readonly userSignal: AbortSignal | undefined;
   readonly deadline: AbortSignal;
@@ -84,7 +85,7 @@ export class UndiciDownloader implements Downloader {
     const deadline = AbortSignal.timeout(this.settings.deadlineMs);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     const ctx: FetchContext = {
-      what: source.kind === 'url' ? source.url : source.label,
+      what: source.kind === 'url' ? redactForMessage(source.url) : source.label,
       userSignal: options.signal,
       deadline,
       phase: 'request',
@@ -105,7 +106,7 @@ export class UndiciDownloader implements Downloader {
     const deadline = AbortSignal.timeout(this.settings.deadlineMs);
     const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
     const ctx: FetchContext = {
-      what: url,
+      what: redactForMessage(url),
       userSignal: signal,
       deadline,
       phase: 'request',
@@ -118,13 +119,16 @@ export class UndiciDownloader implements Downloader {
       const body = await this.get(client.dispatcher, url, combined, ctx);
       const text = await readLimited(body, MAX_SHA1_BODY);
       if (text === undefined) {
-        throw new DownloadError('bad-archive', `${url} is larger than a .sha1 file can be; check \`download-url\``);
+        throw new DownloadError(
+          'bad-archive',
+          `${ctx.what} is larger than a .sha1 file can be; check \`download-url\``,
+        );
       }
       const digest = text.split(/\s+/).find((token) => /^[0-9a-fA-F]{40}$/.test(token));
       if (digest === undefined) {
         throw new DownloadError(
           'bad-archive',
-          `${url} holds no sha1 digest (starts ${JSON.stringify(text.slice(0, 60))}); check \`download-url\``,
+          `${ctx.what} holds no sha1 digest (starts ${JSON.stringify(text.slice(0, 60))}); check \`download-url\``,
         );
       }
       return digest.toLowerCase();
@@ -195,7 +199,7 @@ export class UndiciDownloader implements Downloader {
     });
     if (res.statusCode < 200 || res.statusCode > 299) {
       await res.body.dump().catch(() => undefined);
-      throw statusError(res.statusCode, url, ctx);
+      throw statusError(res.statusCode, ctx.what, ctx);
     }
     const length = Number(headerValue(res.headers['content-length']));
     ctx.total = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
@@ -291,6 +295,13 @@ async function unpackStream(
   } catch (err) {
     // Return only once nothing writes into targetDir any more; bounded, so a hung file system cannot hang the hook.
     await within(sink.settled, SETTLE_LIMIT_MS);
+    if (await removedUnderUs(err, targetDir)) {
+      throw new DownloadError(
+        'aborted',
+        `Extracting ${ctx.what} stopped: staging directory removed during extraction (${progressText(ctx)})`,
+        { cause: err },
+      );
+    }
     throw err;
   }
   if (ctx.total !== undefined && ctx.bytes !== ctx.total) {
@@ -376,7 +387,14 @@ class UnpackSink extends Writable {
         }
       },
     });
-    this.settled = new Promise((resolve) => unpack.once('close', () => resolve()));
+    this.settled = new Promise((resolve) => {
+      unpack.once('close', () => resolve());
+      // node-tar never closes after a CwdError (the extraction directory is gone: removed under us). It raises one only
+      // while checking the directory before the first write, so nothing is in flight and nothing will be.
+      unpack.on('error', (err: Error) => {
+        if (err.name === 'CwdError') resolve();
+      });
+    });
     unpack.on('eof', () => {
       this.sawEndOfArchive = true;
     });
@@ -501,6 +519,34 @@ class EntryGuard {
 
 const ALLOWED_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'GNUDumpDir', 'SymbolicLink', 'Link']);
 
+/**
+ * Whether extraction failed because the target directory (or part of it) was deleted while node-tar wrote into it:
+ * another unit that took the install lock over sweeps staging areas. ENOENT can only arise for a path node-tar is
+ * writing under targetDir (it creates every parent first), so it is not the archive's fault.
+ */
+async function removedUnderUs(err: unknown, targetDir: string): Promise<boolean> {
+  if (err instanceof DownloadError || errorCode(err) !== 'ENOENT') return false;
+  const path = typeof err === 'object' && err !== null && 'path' in err ? err.path : undefined;
+  const root = resolvePath(targetDir);
+  if (typeof path === 'string') {
+    const p = resolvePath(root, path);
+    if (p === root || p.startsWith(`${root}/`)) return true;
+  }
+  return access(root).then(
+    () => false,
+    () => true,
+  );
+}
+
+/**
+ * A URL for a message: `https://user:secret@mirror/x` becomes `https://***@mirror/x`. Unlike the domain's redactUrl,
+ * a string that does not parse is masked up to its last `@` too: it is echoed in "is not a URL" errors.
+ */
+function redactForMessage(url: string): string {
+  if (URL.canParse(url)) return redactUrl(url);
+  return url.replace(/^([^:/?#]*:\/\/)?[\s\S]*@/, (_m, scheme: string | undefined) => `${scheme ?? ''}***@`);
+}
+
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
@@ -530,13 +576,15 @@ function parseHttpUrl(url: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
-  } catch (err) {
-    throw new DownloadError('http-error', `${JSON.stringify(url)} is not a URL; check \`download-url\``, {
-      cause: err,
-    });
+  } catch {
+    // No cause: Node's ERR_INVALID_URL carries the whole input, credentials included, and causes get logged.
+    throw new DownloadError(
+      'http-error',
+      `${JSON.stringify(redactForMessage(url))} is not a URL; check \`download-url\``,
+    );
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new DownloadError('http-error', `${url} is not an http(s) URL; check \`download-url\``);
+    throw new DownloadError('http-error', `${redactForMessage(url)} is not an http(s) URL; check \`download-url\``);
   }
   return parsed;
 }
@@ -548,17 +596,18 @@ function proxyUrl(value: string | undefined): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : `http://${v}`;
 }
 
-function statusError(status: number, url: string, ctx: FetchContext): DownloadError {
+/** `what` is the redacted URL (FetchContext.what), never the configured one. */
+function statusError(status: number, what: string, ctx: FetchContext): DownloadError {
   if (status === 404 || status === 410) {
     return new DownloadError(
       'not-found',
-      `Nothing at ${url} (HTTP ${status}): check the \`version\` and \`download-url\` config`,
+      `Nothing at ${what} (HTTP ${status}): check the \`version\` and \`download-url\` config`,
     );
   }
   if (status >= 300 && status < 400) {
-    return new DownloadError('http-error', `${url} redirects more than ${MAX_REDIRECTIONS} times (HTTP ${status})`);
+    return new DownloadError('http-error', `${what} redirects more than ${MAX_REDIRECTIONS} times (HTTP ${status})`);
   }
-  return new DownloadError('http-error', `HTTP ${status} from ${url}${attempts(ctx)}`);
+  return new DownloadError('http-error', `HTTP ${status} from ${what}${attempts(ctx)}`);
 }
 
 function attempts(ctx: FetchContext): string {

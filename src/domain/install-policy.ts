@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { formatBytes } from './bytes';
 import { type DownloadProgress, isProgressStale, progressPercent } from './download-progress';
 import { type CharmProblem, ReleaseProblem, StorageProblem } from './errors';
-import type { ReleaseManifest } from './release-manifest';
+import { REQUIRED_RELEASE_FILES, type ReleaseManifest } from './release-manifest';
 import type { VolumeFacts } from './volume';
 
 export interface InstallPolicySettings {
@@ -19,17 +19,21 @@ export interface InstallPolicySettings {
   readonly firstInstallEstimateBytes: number;
   /** After a transient download failure, other hooks wait this long before trying again (update-status always tries). */
   readonly retryIntervalMs: number;
+  /** After a failure the operator must fix, hooks other than config-changed and upgrade-charm wait this long. */
+  readonly blockedRetryIntervalMs: number;
 }
 
-/** What a unit remembers of its last transient download failure. */
+/** What a unit remembers of its last failed install of a version from a source. */
 export interface RememberedFailure {
   readonly version: string;
+  readonly source: string;
+  readonly status: 'blocked' | 'waiting';
   readonly at: number;
   readonly message: string;
 }
 
-/** Files every Concourse release tarball holds (under its top-level `concourse/`). */
-export const REQUIRED_BINARIES: readonly string[] = ['bin/concourse'];
+/** Hooks in which the operator may just have fixed what a blocked install needs (config, charm, resource). */
+const OPERATOR_CHANGE_HOOKS = new Set(['config-changed', 'upgrade-charm']);
 
 export type ReleaseObservation =
   | { readonly state: 'published'; readonly manifest: ReleaseManifest }
@@ -55,7 +59,13 @@ export type FailureKind =
   | 'checksum-mismatch'
   | 'lock-lost';
 
-const rememberedFailureSchema = z.object({ version: z.string(), at: z.number(), message: z.string() });
+const rememberedFailureSchema = z.object({
+  version: z.string(),
+  source: z.string(),
+  status: z.enum(['blocked', 'waiting']),
+  at: z.number(),
+  message: z.string(),
+});
 
 export function parseRememberedFailure(text: string | undefined): RememberedFailure | undefined {
   if (text === undefined || text === '') return undefined;
@@ -145,30 +155,62 @@ export class InstallPolicy {
   }
 
   /**
-   * Whether this hook may try a download that failed transiently before. Without this, every hook of a busy unit
-   * (config, peers, start) would spend its retries on a failing mirror; update-status is the periodic retry.
+   * Whether this hook may try again an install that failed before. Without this, every hook of a busy unit (config,
+   * peers, start) would repeat it: a transient failure is retried by update-status or after the retry interval; a
+   * blocked one (checksum, 404, hostile archive: the operator must act) only after an operator change, another
+   * source or version, or the blocked interval, so a bad 900 MB tarball is not fetched again on every hook.
    */
   mayRetry(input: {
     readonly version: string;
+    readonly source: string;
     readonly failure: RememberedFailure | undefined;
     readonly hook: string;
     readonly now: number;
   }): { readonly kind: 'try' } | { readonly kind: 'hold'; readonly problem: CharmProblem } {
-    const { failure } = input;
-    if (failure === undefined || failure.version !== input.version || input.hook === 'update-status') {
+    const { failure, hook } = input;
+    if (failure === undefined || failure.version !== input.version || failure.source !== input.source) {
       return { kind: 'try' };
     }
-    if (input.now - failure.at >= this.settings.retryIntervalMs) return { kind: 'try' };
-    return { kind: 'hold', problem: new ReleaseProblem('waiting', failure.message) };
+    const age = input.now - failure.at;
+    const retry =
+      failure.status === 'waiting'
+        ? hook === 'update-status' || age >= this.settings.retryIntervalMs
+        : OPERATOR_CHANGE_HOOKS.has(hook) || age >= this.settings.blockedRetryIntervalMs;
+    if (retry) return { kind: 'try' };
+    const problem =
+      failure.status === 'waiting'
+        ? new ReleaseProblem('waiting', failure.message)
+        : new ReleaseProblem('blocked', failure.message);
+    return { kind: 'hold', problem };
   }
 
   /** A tarball that unpacks without `bin/concourse` is not a Concourse release, whatever its digest says. */
   verifyLayout(version: string, stagedBinaries: readonly string[]): void {
-    const missing = REQUIRED_BINARIES.filter((file) => !stagedBinaries.includes(file));
+    const missing = REQUIRED_RELEASE_FILES.filter((file) => !stagedBinaries.includes(file));
     if (missing.length > 0) {
       throw new ReleaseProblem(
         'blocked',
         `Concourse ${version} rejected: the tarball has no concourse/${missing.join(', concourse/')}; check download-url`,
+      );
+    }
+  }
+
+  /**
+   * The unpacked binary must say it is the version it will be published as: an attached resource or a mirror can
+   * hold another one, and a release directory, once published, is never rewritten.
+   */
+  verifyVersion(version: string, reported: string | undefined): void {
+    if (reported === undefined) {
+      throw new ReleaseProblem('blocked', `Concourse ${version} rejected: bin/concourse --version did not run`);
+    }
+    const said = reported
+      .split(/\s+/)
+      .find((word) => /^v?\d+\.\d+\.\d+/.test(word))
+      ?.replace(/^v/, '');
+    if (said !== version) {
+      throw new ReleaseProblem(
+        'blocked',
+        `Concourse ${version} rejected: the release is ${said ?? JSON.stringify(reported.slice(0, 40))}; attach or point download-url at ${version}`,
       );
     }
   }
@@ -192,6 +234,8 @@ export class InstallPolicy {
     readonly freeBytes?: number;
     readonly neededBytes?: number;
     readonly location?: string;
+    /** The volume filled up during the download: `freeBytes` is what was free when it started. */
+    readonly duringDownload?: boolean;
   }): CharmProblem {
     const v = input.version;
     switch (input.kind) {
@@ -207,7 +251,9 @@ export class InstallPolicy {
       case 'no-space':
         return new StorageProblem(
           'blocked',
-          noSpaceMessage(v, input.location ?? 'the volume', input.freeBytes ?? 0, input.neededBytes ?? 0),
+          input.duringDownload === true
+            ? `Not enough space on ${input.location ?? 'the volume'} for Concourse ${v}: it needed more than the ${formatBytes(input.freeBytes ?? 0)} free; grow the volume or lower keep-releases`
+            : noSpaceMessage(v, input.location ?? 'the volume', input.freeBytes ?? 0, input.neededBytes ?? 0),
         );
       case 'http-error':
       case 'timeout':

@@ -8,6 +8,8 @@ export const unitStateSchema = z.object({
   roles: z.array(z.enum(['web', 'worker'])),
   /** Version the unit's services run from; undefined until the first start. */
   runningVersion: z.string().optional(),
+  /** The version this unit is installing or switching to: protected from garbage collection like the running one. */
+  targetVersion: z.string().optional(),
   /** Where this unit's worker keeps containers and volumes (local disk when the volume is a network filesystem). */
   workDir: z.string().optional(),
   updatedAt: z.string(),

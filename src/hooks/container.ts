@@ -5,6 +5,7 @@ import { arch } from 'node:process';
 import { Container, type ResolutionContext } from 'inversify';
 import { CliHookTools } from '../adapters/cli-hook-tools';
 import { ExecHookToolRunner } from '../adapters/exec-hook-tool-runner';
+import { ExecReleaseInspector } from '../adapters/exec-release-inspector';
 import { FsBinaryStore } from '../adapters/fs-binary-store';
 import { HookToolPeerRelation } from '../adapters/hook-tool-peer-relation';
 import { LazyDownloader } from '../adapters/lazy-downloader';
@@ -27,6 +28,7 @@ import { HOOK_TOOL_RUNNER, HOOK_TOOLS, type HookTools } from '../ports/hook-tool
 import { LOCK, LOCK_TIMING, type LockTiming } from '../ports/lock';
 import { LOGGER } from '../ports/logger';
 import { CHARM_CONFIG, HOOK_CONTEXT, PEER_RELATION } from '../ports/peer-relation';
+import { RELEASE_INSPECTOR } from '../ports/release-inspector';
 import { SERVICE_MANAGER } from '../ports/service-manager';
 import { PeerVolumeView } from './reconcile/peer-volume-view';
 import { ReleaseCollector } from './reconcile/release-collector';
@@ -90,6 +92,7 @@ export function createContainer(context: HookContext, env: Environment): Contain
     noProxy: context.proxy.noProxy,
   });
   c.bind(DOWNLOADER).to(LazyDownloader);
+  c.bind(RELEASE_INSPECTOR).to(ExecReleaseInspector);
   c.bind(MACHINE_ARCH).toConstantValue(arch === 'arm64' ? 'arm64' : 'amd64');
   c.bind(INSTALL_POLICY).toConstantValue(
     new InstallPolicy({
@@ -98,6 +101,7 @@ export function createContainer(context: HookContext, env: Environment): Contain
       marginBytes: 64 * MiB,
       firstInstallEstimateBytes: 0,
       retryIntervalMs: 120_000,
+      blockedRetryIntervalMs: 3_600_000,
     }),
   );
   c.bind(RELEASE_INSTALLER).to(ReleaseInstaller);

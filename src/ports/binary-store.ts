@@ -49,8 +49,18 @@ export interface BinaryStore {
   openStaging(version: string, unit: string): Promise<StagingArea>;
   /** Regular files under the staging area's `bin/`, relative to it (`bin/concourse`), before publishing. */
   stagedBinaries(staging: StagingArea): Promise<readonly string[]>;
-  /** Writes MANIFEST.json (digests of `bin/`), fsyncs, renames into releases/; a release already there wins. */
-  publish(staging: StagingArea, tarball: TarballFacts, publishedBy: string, publishedAt: Date): Promise<PublishOutcome>;
+  /**
+   * Writes MANIFEST.json (digests of `bin/`), fsyncs, renames into releases/; a release already there wins.
+   * `signal` is the install lock's "lost" signal: checked right before the rename, and if it fired nothing is renamed
+   * and publish throws (the caller discards the staging area, which the lock's new holder may be sweeping).
+   */
+  publish(
+    staging: StagingArea,
+    tarball: TarballFacts,
+    publishedBy: string,
+    publishedAt: Date,
+    signal?: AbortSignal,
+  ): Promise<PublishOutcome>;
   discardStaging(staging: StagingArea): Promise<void>;
   /** Removes every staging area (call only while holding the lock: their writers are gone). Returns how many. */
   removeAbandonedStaging(): Promise<number>;

@@ -1,13 +1,15 @@
-// Adapter tests for FsBinaryStore: a real volume directory, real child processes racing on it, and a real
-// read-only bind mount (in a private mount namespace) for the probe. Nothing here is mocked.
+// Adapter tests for FsBinaryStore: a real volume directory, real child processes racing on it, a real read-only bind
+// mount (in a private mount namespace) for the probe and a real full tmpfs. Nothing is mocked; one test interposes on
+// readdir only to run a real removal at a known step of the publish walk.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import {
   lstat,
   mkdir,
   mkdtemp,
+  open,
   readdir,
   readFile,
   readlink,
@@ -21,8 +23,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { describeFilesystemType, FsBinaryStore, VOLUME_LAYOUT } from '../../src/adapters/fs-binary-store';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  describeFilesystemType,
+  FsBinaryStore,
+  PublishAbortedError,
+  VOLUME_LAYOUT,
+} from '../../src/adapters/fs-binary-store';
 import type { DownloadProgress } from '../../src/domain/download-progress';
 import type { UnitStateRecord } from '../../src/domain/unit-state';
 import type { StagingArea, TarballFacts } from '../../src/ports/binary-store';
@@ -369,6 +376,178 @@ describe('FsBinaryStore releases', () => {
       store.discardStaging({ version: '7.14.2', dir: join(root, '.staging/../releases') }),
     ).rejects.toThrow();
     expect(existsSync(join(root, 'releases'))).toBe(true);
+  });
+});
+
+describe('FsBinaryStore publish refuses a staging area it cannot trust', () => {
+  it('install lock lost (signal fired) → PublishAbortedError before the rename, nothing published, staging kept', async () => {
+    const staging = await stageRelease('7.14.2', 'concourse-ci/0');
+    const lost = new AbortController();
+    lost.abort(new Error('lock compromised'));
+
+    const err = await store.publish(staging, TARBALL, 'concourse-ci/0', PUBLISHED_AT, lost.signal).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    expect(err).toBeInstanceOf(PublishAbortedError);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toBe('install lock lost before publishing 7.14.2');
+    // It got as far as the manifest (the check is the last step before the rename), but did not rename.
+    expect(existsSync(join(staging.dir, VOLUME_LAYOUT.manifest))).toBe(true);
+    expect(existsSync(join(root, 'releases/7.14.2'))).toBe(false);
+    expect(await store.checkRelease('7.14.2')).toEqual({ state: 'absent', version: '7.14.2' });
+    // Discarding is the caller's job.
+    expect(existsSync(staging.dir)).toBe(true);
+
+    // The signal not fired → published as usual.
+    const again = await stageRelease('7.14.2', 'concourse-ci/0');
+    expect(await store.publish(again, TARBALL, 'concourse-ci/0', PUBLISHED_AT, new AbortController().signal)).toBe(
+      'published',
+    );
+  });
+
+  /**
+   * A store whose readdir, right after listing `listed`, really removes `victim`: what another unit's
+   * removeAbandonedStaging does when it runs during this unit's publish walk, placed at a known step.
+   */
+  async function storeSweptDuringWalk(listed: string, victim: string): Promise<FsBinaryStore> {
+    vi.resetModules();
+    vi.doMock('node:fs/promises', async (importOriginal) => {
+      const real = await importOriginal<typeof import('node:fs/promises')>();
+      const realReaddir = real.readdir as (path: unknown, options?: unknown) => Promise<unknown>;
+      return {
+        ...real,
+        readdir: async (path: unknown, options?: unknown) => {
+          const entries = await realReaddir(path, options);
+          if (path === listed) rmSync(victim, { recursive: true, force: true });
+          return entries;
+        },
+      };
+    });
+    try {
+      const fresh = await import('../../src/adapters/fs-binary-store');
+      return new fresh.FsBinaryStore(root);
+    } finally {
+      vi.doUnmock('node:fs/promises');
+      vi.resetModules();
+    }
+  }
+
+  it.each([
+    ['a file', 'bin', 'bin/gdn'],
+    ['a directory tree', '', 'resource-types'],
+  ])(
+    '%s removed from staging during the publish walk → publish throws naming it, nothing published',
+    async (_what, listedRelative, victimRelative) => {
+      const staging = await stageRelease('7.14.2', 'concourse-ci/0');
+      const swept = await storeSweptDuringWalk(join(staging.dir, listedRelative), join(staging.dir, victimRelative));
+
+      await expect(swept.publish(staging, TARBALL, 'concourse-ci/0', PUBLISHED_AT)).rejects.toThrow(
+        `Refusing to publish 7.14.2: ${victimRelative} vanished`,
+      );
+      expect(existsSync(join(staging.dir, VOLUME_LAYOUT.manifest))).toBe(false);
+      expect(await store.checkRelease('7.14.2')).toEqual({ state: 'absent', version: '7.14.2' });
+    },
+  );
+
+  it.each([
+    ['missing', async (dir: string) => rm(join(dir, 'bin/concourse'))],
+    [
+      'a symbolic link',
+      async (dir: string) => {
+        await rm(join(dir, 'bin/concourse'));
+        await symlink('gdn', join(dir, 'bin/concourse'));
+      },
+    ],
+    [
+      'a directory',
+      async (dir: string) => {
+        await rm(join(dir, 'bin/concourse'));
+        await mkdir(join(dir, 'bin/concourse/inner'), { recursive: true });
+        await writeFile(join(dir, 'bin/concourse/inner/x'), 'x');
+      },
+    ],
+  ])('bin/concourse %s → publish refuses naming it, no manifest written, nothing published', async (what, damage) => {
+    const staging = await stageRelease('7.14.2', 'concourse-ci/0');
+    await damage(staging.dir);
+
+    await expect(store.publish(staging, TARBALL, 'concourse-ci/0', PUBLISHED_AT)).rejects.toThrow(
+      `bin/concourse in ${staging.dir} is ${what}, not a regular file`,
+    );
+    expect(existsSync(join(staging.dir, VOLUME_LAYOUT.manifest))).toBe(false);
+    expect(existsSync(join(root, 'releases/7.14.2'))).toBe(false);
+  });
+});
+
+describe('FsBinaryStore on a full volume', () => {
+  /** The errno code of a rejection, or 'resolved'. */
+  const codeOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'resolved',
+      (err: unknown) => (err as NodeJS.ErrnoException).code,
+    );
+
+  it('a 256 KiB tmpfs filled by a download (needs root) → every write rejects with code ENOSPC, no temp files left', async (ctx) => {
+    const small = join(scratch, 'small');
+    await mkdir(small);
+    // nr_inodes bounds the number of files too, so openStaging can be made to fail with ENOSPC as well.
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,nr_inodes=64', 'tmpfs', small]);
+    if (mounted.status !== 0) ctx.skip('mounting a tmpfs needs root');
+    try {
+      const full = new FsBinaryStore(small);
+      const published = await full.openStaging('7.14.2', 'concourse-ci/0');
+      await mkdir(join(published.dir, 'bin'));
+      await writeFile(join(published.dir, 'bin/concourse'), '#!/bin/sh\necho 7.14.2\n', { mode: 0o755 });
+      expect(await full.publish(published, TARBALL, 'concourse-ci/0', PUBLISHED_AT)).toBe('published');
+
+      // The download of the next release fills the volume to the last block.
+      const staging = await full.openStaging('7.14.3', 'concourse-ci/0');
+      await mkdir(join(staging.dir, 'bin'));
+      await writeFile(join(staging.dir, 'bin/concourse'), '#!/bin/sh\necho 7.14.3\n', { mode: 0o755 });
+      const filler = await open(join(staging.dir, 'bin/.filler'), 'w');
+      try {
+        const chunk = Buffer.alloc(16 * 1024, 1);
+        for (;;) await filler.write(chunk);
+      } catch (err) {
+        expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
+      } finally {
+        await filler.close();
+      }
+
+      // The manifest cannot be written: the errno error comes through with its code, so the caller can map it.
+      expect(await codeOf(full.publish(staging, TARBALL, 'concourse-ci/0', PUBLISHED_AT))).toBe('ENOSPC');
+      expect(await readdir(staging.dir)).toEqual(['bin']);
+      expect(await readdir(join(small, 'releases'))).toEqual(['7.14.2']);
+
+      expect(await codeOf(full.ensureVolumeId())).toBe('ENOSPC');
+      const progress: DownloadProgress = {
+        version: '7.14.3',
+        unit: 'concourse-ci/0',
+        host: 'machine-0',
+        pid: 1,
+        startedAt: 1,
+        updatedAt: 2,
+        bytes: 3,
+      };
+      expect(await codeOf(full.writeProgress(progress))).toBe('ENOSPC');
+      const state: UnitStateRecord = { unit: 'concourse-ci/0', roles: [], updatedAt: 'T' };
+      expect(await codeOf(full.writeUnitState('concourse-ci-0', state))).toBe('ENOSPC');
+      expect(await codeOf(full.switchCurrent('7.14.2'))).toBe('ENOSPC');
+      // Nothing half-written: no temp files, and no empty .volume-id for other units to trip over.
+      expect((await readdir(small)).filter((n) => n !== 'current').sort()).toEqual(['.staging', 'releases', 'worker']);
+      expect(await readdir(join(small, 'worker/concourse-ci-0'))).toEqual([]);
+
+      // Out of inodes as well: opening a staging area fails the same way.
+      for (let i = 0; ; i++) {
+        const code = await codeOf(writeFile(join(small, `.inode-${i}`), ''));
+        if (code === 'ENOSPC') break;
+        expect(code).toBe('resolved');
+      }
+      expect(await codeOf(full.openStaging('7.14.4', 'concourse-ci/0'))).toBe('ENOSPC');
+    } finally {
+      spawnSync('umount', [small]);
+    }
   });
 });
 

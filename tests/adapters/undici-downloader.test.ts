@@ -2,12 +2,13 @@
 // directories, real child processes; every fault is injected by the server, none is timed by a sleep.
 
 import { execFile } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { access, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { inspect, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { type ReleaseServer, startReleaseServer } from '../../sim/release-server';
@@ -298,6 +299,110 @@ describe('UndiciDownloader.fetchAndExtract from a URL', () => {
       downloader({ maxRetries: 1 }).fetchAndExtract({ kind: 'url', url }, target, { strip: 1 }),
       'network',
     );
+  });
+});
+
+describe('UndiciDownloader with credentials in the download URL', () => {
+  const PASSWORD = 's3cret-Pa55';
+  /** `http://mirror-user:s3cret-Pa55@127.0.0.1:port/...`: a mirror that wants Basic auth. */
+  const withCredentials = (url: string) => url.replace('http://', `http://mirror-user:${PASSWORD}@`);
+
+  /** The message and everything a logger could print of the error (its cause chain) hold no password. */
+  function expectRedacted(err: DownloadError): void {
+    expect(err.message).toContain('http://***@127.0.0.1:');
+    expect(err.message).not.toContain(PASSWORD);
+    expect(err.message).not.toContain('mirror-user');
+    expect(inspect(err, { depth: 10 })).not.toContain(PASSWORD);
+    expect(JSON.stringify({ ...err, message: err.message })).not.toContain(PASSWORD);
+  }
+
+  test('404 from a URL with user:password → not-found naming the URL as https://***@host, no password', async () => {
+    const err = await expectKind(
+      downloader().fetchAndExtract({ kind: 'url', url: withCredentials(urlFor('9.9.9')) }, target, { strip: 1 }),
+      'not-found',
+    );
+    expectRedacted(err);
+    // The credentials were still used, as Basic auth.
+    expect(server.requests()[0]?.authorization).toBe(
+      `Basic ${Buffer.from(`mirror-user:${PASSWORD}`).toString('base64')}`,
+    );
+  });
+
+  test('500 every time from a URL with user:password → http-error after retries, no password', async () => {
+    await server.addRelease({ version: V, fillerBytes: 1024 });
+    server.setFault(V, { kind: 'status', code: 500 });
+    const err = await expectKind(
+      downloader({ maxRetries: 1 }).fetchAndExtract({ kind: 'url', url: withCredentials(urlFor()) }, target, {
+        strip: 1,
+      }),
+      'http-error',
+    );
+    expect(err.message).toContain('HTTP 500');
+    expectRedacted(err);
+  });
+
+  test('.sha1 missing behind a URL with user:password → not-found, no password', async () => {
+    expectRedacted(await expectKind(downloader().fetchSha1(`${withCredentials(urlFor('9.9.9'))}.sha1`), 'not-found'));
+  });
+
+  test('unparsable URL with user:password → http-error that masks it, no cause echoing the input', async () => {
+    const err = await expectKind(
+      downloader().fetchAndExtract({ kind: 'url', url: `http://mirror-user:${PASSWORD}@[::1/x.tgz` }, target, {
+        strip: 1,
+      }),
+      'http-error',
+    );
+    expect(err.message).toContain('http://***@[::1/x.tgz');
+    expect(inspect(err, { depth: 10 })).not.toContain(PASSWORD);
+    expect(server.requests()).toHaveLength(0);
+  });
+});
+
+describe('UndiciDownloader when the staging directory is removed', () => {
+  test('target removed after the first progress event (another unit swept it) → aborted, nothing recreated', async () => {
+    await server.addRelease({ version: V, fillerBytes: FILLER });
+    // Throttled so the body is still arriving; the removal itself is tied to the first progress event, not to time.
+    server.setFault(V, { kind: 'throttle', bytesPerSecond: 256 * 1024 });
+    let removed = false;
+    const err = await expectKind(
+      downloader().fetchAndExtract({ kind: 'url', url: urlFor() }, target, {
+        strip: 1,
+        onProgress: () => {
+          if (removed) return;
+          removed = true;
+          rmSync(target, { recursive: true, force: true });
+        },
+      }),
+      'aborted',
+    );
+    expect(removed).toBe(true);
+    expect(err.message).toMatch(/staging directory removed during extraction/);
+    expect(err.message).toContain(urlFor());
+    // node-tar did not recreate the directory or write anywhere else.
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  test('target removed once files are on disk (mid-extraction) → aborted, not unsafe-archive', async () => {
+    await server.addRelease({ version: V, fillerBytes: 128 * 1024 });
+    // ~1 s of body, progress every 250 ms: the removal happens at the first event that finds bin/concourse written,
+    // so node-tar has already checked its directory and fails on the next entry's parent (an entry error).
+    server.setFault(V, { kind: 'throttle', bytesPerSecond: 128 * 1024 });
+    let removed = false;
+    const err = await expectKind(
+      downloader().fetchAndExtract({ kind: 'url', url: urlFor() }, target, {
+        strip: 1,
+        onProgress: () => {
+          if (removed || !existsSync(join(target, 'bin', 'concourse'))) return;
+          removed = true;
+          rmSync(target, { recursive: true, force: true });
+        },
+      }),
+      'aborted',
+    );
+    expect(removed).toBe(true);
+    expect(err.message).toMatch(/staging directory removed during extraction/);
+    expect(err.cause).toMatchObject({ code: 'ENOENT', tarCode: 'TAR_ENTRY_ERROR' });
+    expect(await readdir(root)).toEqual([]);
   });
 });
 

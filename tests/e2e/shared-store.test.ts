@@ -1,6 +1,6 @@
 // Issue: one verified download per version, whatever the number of units starting at once on one volume, on a local
 // bind and on a real network filesystem (sshfs); reuse by late units; the offline resource; sharing modes.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BindVolume } from '../../sim/bind-volume';
@@ -151,6 +151,30 @@ describe('offline install from the concourse-release resource', () => {
         ),
       );
       expect(manifest.source).toBe('resource:concourse-release');
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('offline install of the wrong version', () => {
+  test('resource holding 7.14.1 while version=7.14.2 → blocked naming both, nothing published', async () => {
+    const sim = await SimModel.create({ charm: await packedCharm() });
+    try {
+      const tarball = join(sim.root, 'concourse.tgz');
+      const { buildReleaseTarball } = await import('../../sim/release-tarball');
+      writeFileSync(tarball, (await buildReleaseTarball({ version: '7.14.1', fillerBytes: MiB })).data);
+      await sim.deploy('concourse-ci', {
+        units: 1,
+        config: charmConfig(server),
+        resources: { 'concourse-release': tarball },
+      });
+      await sim.settle();
+      expect(sim.status().units[0]?.workload).toEqual({
+        kind: 'blocked',
+        message: 'Concourse 7.14.2 rejected: the release is 7.14.1; attach or point download-url at 7.14.2',
+      });
+      expect(await publishedReleases(sim.volumeHostPath('concourse-ci/0'))).toEqual([]);
     } finally {
       await sim.close();
     }

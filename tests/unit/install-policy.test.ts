@@ -12,6 +12,7 @@ const policy = new InstallPolicy({
   marginBytes: 10 * MiB,
   firstInstallEstimateBytes: 100 * MiB,
   retryIntervalMs: 60_000,
+  blockedRetryIntervalMs: 3_600_000,
 });
 const facts = (over: Partial<VolumeFacts> = {}): VolumeFacts => ({
   path: '/var/lib/concourse',
@@ -124,24 +125,78 @@ describe('decide and wait', () => {
   });
 });
 
-describe('retrying after a transient failure', () => {
-  const failure = { version: '7.14.3', at: 100_000, message: 'Concourse 7.14.3 download failed (HTTP 500)' };
-  test('no failure remembered, or for another version → try', () => {
-    expect(policy.mayRetry({ version: '7.14.3', failure: undefined, hook: 'start', now: 100_001 }).kind).toBe('try');
-    expect(policy.mayRetry({ version: '7.14.4', failure, hook: 'start', now: 100_001 }).kind).toBe('try');
+describe('retrying an install that failed', () => {
+  const src = 'http://m/x.tgz';
+  const waitingFailure = {
+    version: '7.14.3',
+    source: src,
+    status: 'waiting' as const,
+    at: 100_000,
+    message: 'Concourse 7.14.3 download failed (HTTP 500)',
+  };
+  const blockedFailure = { ...waitingFailure, status: 'blocked' as const, message: 'Concourse 7.14.3 rejected: x' };
+  const ask = (
+    failure: typeof waitingFailure | typeof blockedFailure | undefined,
+    hook: string,
+    now: number,
+    over = {},
+  ) => policy.mayRetry({ version: '7.14.3', source: src, failure, hook, now, ...over });
+
+  test('no failure remembered, or for another version or source → try', () => {
+    expect(ask(undefined, 'start', 100_001).kind).toBe('try');
+    expect(ask(waitingFailure, 'start', 100_001, { version: '7.14.4' }).kind).toBe('try');
+    expect(ask(blockedFailure, 'start', 100_001, { source: 'resource:concourse-release' }).kind).toBe('try');
   });
-  test('recent failure → other hooks hold with the same waiting message', () => {
-    const d = policy.mayRetry({ version: '7.14.3', failure, hook: 'config-changed', now: 150_000 });
+  test('recent transient failure → other hooks hold with the same waiting message', () => {
+    const d = ask(waitingFailure, 'config-changed', 150_000);
     expect(d.kind).toBe('hold');
-    if (d.kind === 'hold') expect([d.problem.status, d.problem.message]).toEqual(['waiting', failure.message]);
+    if (d.kind === 'hold') expect([d.problem.status, d.problem.message]).toEqual(['waiting', waitingFailure.message]);
   });
-  test('update-status, or the interval passed → try again', () => {
-    expect(policy.mayRetry({ version: '7.14.3', failure, hook: 'update-status', now: 100_001 }).kind).toBe('try');
-    expect(policy.mayRetry({ version: '7.14.3', failure, hook: 'start', now: 160_000 }).kind).toBe('try');
+  test('transient failure: update-status, or the interval passed → try again', () => {
+    expect(ask(waitingFailure, 'update-status', 100_001).kind).toBe('try');
+    expect(ask(waitingFailure, 'start', 160_000).kind).toBe('try');
+  });
+  test('blocked failure → held in update-status and peer hooks, no re-download of a bad tarball', () => {
+    for (const hook of ['update-status', 'peers-relation-changed', 'start']) {
+      const d = ask(blockedFailure, hook, 200_000);
+      expect(d.kind, hook).toBe('hold');
+      if (d.kind === 'hold') expect([d.problem.status, d.problem.message]).toEqual(['blocked', blockedFailure.message]);
+    }
+  });
+  test('blocked failure: config-changed or upgrade-charm (the operator acted), or an hour later → try', () => {
+    expect(ask(blockedFailure, 'config-changed', 100_001).kind).toBe('try');
+    expect(ask(blockedFailure, 'upgrade-charm', 100_001).kind).toBe('try');
+    expect(ask(blockedFailure, 'update-status', 3_700_000).kind).toBe('try');
+  });
+  test('volume filled during the download → says it needed more than was free', () => {
+    const p = policy.failure({
+      kind: 'no-space',
+      version: '7.14.3',
+      source: src,
+      detail: 'ENOSPC',
+      freeBytes: 88 * MiB,
+      location: '/v',
+      duringDownload: true,
+    });
+    expect(p.message).toBe(
+      'Not enough space on /v for Concourse 7.14.3: it needed more than the 88 MiB free; grow the volume or lower keep-releases',
+    );
   });
 });
 
 describe('verification and failures', () => {
+  test('binary reporting the expected version (bare or with words) → accepted', () => {
+    expect(() => policy.verifyVersion('7.14.2', '7.14.2')).not.toThrow();
+    expect(() => policy.verifyVersion('7.14.2', 'concourse v7.14.2 (linux)')).not.toThrow();
+  });
+  test('binary reporting another version, or none → blocked, not published', () => {
+    expect(() => policy.verifyVersion('7.14.2', '7.14.1')).toThrow(
+      'Concourse 7.14.2 rejected: the release is 7.14.1; attach or point download-url at 7.14.2',
+    );
+    expect(() => policy.verifyVersion('7.14.2', undefined)).toThrow('bin/concourse --version did not run');
+    expect(() => policy.verifyVersion('7.14.2', 'garbage')).toThrow('the release is "garbage"');
+  });
+
   test('tarball without bin/concourse → blocked, not published', () => {
     expect(() => policy.verifyLayout('7.14.2', ['bin/gdn'])).toThrow(
       'Concourse 7.14.2 rejected: the tarball has no concourse/bin/concourse; check download-url',

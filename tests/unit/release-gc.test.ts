@@ -52,3 +52,27 @@ test('another volume mounted → blocked naming both', () => {
     /Storage \/v is volume bbbbbbbb, this unit used aaaaaaaa: remount the original volume/,
   );
 });
+
+test('URL credentials → redacted for logs, statuses and manifests', async () => {
+  const { redactUrl } = await import('../../src/domain/redact');
+  expect(redactUrl('https://bob:s3cret@mirror.example/c/7.14.2.tgz')).toBe('https://***@mirror.example/c/7.14.2.tgz');
+  expect(redactUrl('https://mirror.example/c.tgz')).toBe('https://mirror.example/c.tgz');
+  expect(redactUrl('resource:concourse-release')).toBe('resource:concourse-release');
+});
+
+test('manifest without bin/concourse → not a release', async () => {
+  const { parseReleaseManifest } = await import('../../src/domain/release-manifest');
+  const base = {
+    schema: 1,
+    version: '7.14.2',
+    source: 's',
+    tarball: { bytes: 1, sha1: 'a'.repeat(40), sha256: 'b'.repeat(64) },
+    extractedBytes: 1,
+    publishedBy: 'a/0',
+    publishedAt: 't',
+  };
+  expect(parseReleaseManifest({ ...base, files: { 'bin/gdn': { bytes: 1, sha256: 'c'.repeat(64) } } })).toBeUndefined();
+  expect(
+    parseReleaseManifest({ ...base, files: { 'bin/concourse': { bytes: 1, sha256: 'c'.repeat(64) } } }),
+  ).toBeDefined();
+});

@@ -21,7 +21,7 @@ import { LOGGER, type Logger } from '../../ports/logger';
 import { CHARM_CONFIG, HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
 import { PeerVolumeView } from '../reconcile/peer-volume-view';
 import type { ReleaseCollector } from '../reconcile/release-collector';
-import type { ReleaseInstaller } from '../reconcile/release-installer';
+import { quietly, type ReleaseInstaller } from '../reconcile/release-installer';
 import { MEMORY_KEYS, UnitMemory } from '../reconcile/unit-memory';
 import { type Handler, INSTALL_POLICY, RELEASE_COLLECTOR, RELEASE_INSTALLER } from '../tokens';
 
@@ -51,19 +51,24 @@ export class ReconcileHandler implements Handler {
     const peerData: Record<string, string> = {};
     try {
       await this.reconcile(peerData);
-    } finally {
-      await this.publishToPeers(peerData);
+    } catch (error) {
+      // Still tell peers what this unit sees, but never let that hide why the hook stopped.
+      await quietly(() => this.publishToPeers(peerData), this.logger, 'peers.publish.failed');
+      throw error;
     }
+    await this.publishToPeers(peerData);
   }
 
   private async reconcile(peerData: Record<string, string>): Promise<void> {
     if (this.config.sharedStorage === 'none') await this.store.ensureRoot();
     const facts = await this.store.inspect();
     this.policy.assessVolume(facts);
-    const remembered = await this.memory.get(MEMORY_KEYS.volumeId);
+    // Keyed by the store's root: switching shared-storage moves the unit to another store, not to a wrong volume.
+    const identityKey = `${MEMORY_KEYS.volumeId}@${this.store.root}`;
+    const remembered = await this.memory.get(identityKey);
     checkVolumeIdentity({ remembered, seen: facts.volumeId, location: facts.path });
     const volumeId = await this.store.ensureVolumeId();
-    await this.memory.remember({ [MEMORY_KEYS.volumeId]: volumeId });
+    await this.memory.remember({ [identityKey]: volumeId });
     peerData[VOLUME_ID_KEY] = volumeId;
 
     const sharing = detectSharing(this.unit, volumeId, await this.peerView.current());
@@ -73,29 +78,40 @@ export class ReconcileHandler implements Handler {
     const roles = rolesFor(this.config.mode, leader);
     const version = this.targetVersion();
     const v = version.toString();
-    const firstUse = (await this.memory.get(MEMORY_KEYS.workloadVersion)) !== v;
-    await this.installer.ensure(version, { quiet: !firstUse });
-    if ((await this.store.currentVersion()) !== v) {
-      await this.store.switchCurrent(v);
-      this.logger.info('storage.current.switched', { version: v });
-    }
-
     const layout = workerLayout({
       unit: this.context.unit,
       volumeRoot: this.store.root,
       volumeIsNetworkFilesystem: facts.networkFilesystem,
       workDirOverride: this.config.workerWorkDir,
     });
-    await this.store.writeUnitState(layout.unitDirName, {
-      unit: this.unit,
-      roles: [...roles],
-      runningVersion: v,
-      workDir: layout.workDir,
-      updatedAt: new Date(this.clock.now()).toISOString(),
-    });
+    const running = await this.memory.get(MEMORY_KEYS.workloadVersion);
+    const record = (runningVersion: string | undefined) =>
+      this.store.writeUnitState(layout.unitDirName, {
+        unit: this.unit,
+        roles: [...roles],
+        runningVersion,
+        targetVersion: v,
+        workDir: layout.workDir,
+        updatedAt: new Date(this.clock.now()).toISOString(),
+      });
+    // Recorded before the release is used, so the leader's garbage collection never removes what this unit is about
+    // to switch to.
+    await record(running);
+    // Each store is collected by one unit: the shared one by the leader, a private one by its owner. Before an
+    // install too, so releases beyond keep-releases make room for it.
+    const collects = leader || this.config.sharedStorage === 'none';
+    if (collects) await this.collect(v);
+
+    const firstUse = running !== v;
+    await this.installer.ensure(version, { quiet: !firstUse });
+    if ((await this.store.currentVersion()) !== v) {
+      await this.store.switchCurrent(v);
+      this.logger.info('storage.current.switched', { version: v });
+    }
+    await record(v);
     peerData[INSTALLED_VERSION_KEY] = v;
     peerData[ROLES_KEY] = roles.join(',');
-    if (leader) await this.collector.collect(v, this.config.keepReleases);
+    if (collects) await this.collect(v);
     if (firstUse) {
       await this.tools.applicationVersionSet(v);
       await this.memory.remember({ [MEMORY_KEYS.workloadVersion]: v });
@@ -104,6 +120,11 @@ export class ReconcileHandler implements Handler {
       'active',
       joinStatus(`${describeRoles(roles)} role, Concourse ${v} installed`, describeSharing(sharing, this.config)),
     );
+  }
+
+  /** Garbage collection is housekeeping: its failure (EACCES on a root-squashed NFS...) must not fail the hook. */
+  private async collect(target: string): Promise<void> {
+    await quietly(() => this.collector.collect(target, this.config.keepReleases), this.logger, 'storage.gc.failed');
   }
 
   /** One relation-set at most, only for keys whose value differs from what this unit last wrote. */

@@ -27,7 +27,7 @@ export class ReleaseCollector {
         keep,
         target,
         current: await this.store.currentVersion(),
-        inUse: [...states.values()].flatMap((s) => (s.runningVersion === undefined ? [] : [s.runningVersion])),
+        inUse: [...states.values()].flatMap((s) => [s.runningVersion, s.targetVersion].filter((v) => v !== undefined)),
       });
       for (const version of doomed) {
         if (handle.lost.aborted) return;

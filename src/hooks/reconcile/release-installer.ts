@@ -6,7 +6,7 @@ import { inject, injectable } from 'inversify';
 import type { CharmConfig } from '../../domain/charm-config';
 import { releaseUrl } from '../../domain/charm-config';
 import type { DownloadProgress } from '../../domain/download-progress';
-import { CharmProblem } from '../../domain/errors';
+import { type CharmProblem, ReleaseProblem } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
 import {
   type FailureKind,
@@ -15,6 +15,7 @@ import {
   type ReleaseObservation,
   type RememberedFailure,
 } from '../../domain/install-policy';
+import { redactUrl } from '../../domain/redact';
 import type { ReleaseManifest } from '../../domain/release-manifest';
 import type { ConcourseVersion } from '../../domain/version';
 import { BINARY_STORE, type BinaryStore, type ReleaseCheck } from '../../ports/binary-store';
@@ -24,6 +25,7 @@ import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { LOCK, type Lock, type LockHandle } from '../../ports/lock';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/peer-relation';
+import { RELEASE_INSPECTOR, type ReleaseInspector } from '../../ports/release-inspector';
 import { INSTALL_POLICY, MACHINE_ARCH } from '../tokens';
 import { MEMORY_KEYS, UnitMemory } from './unit-memory';
 
@@ -51,6 +53,7 @@ export class ReleaseInstaller {
     @inject(LOGGER) private readonly logger: Logger,
     @inject(MACHINE_ARCH) private readonly arch: string,
     @inject(UnitMemory) private readonly memory: UnitMemory,
+    @inject(RELEASE_INSPECTOR) private readonly inspector: ReleaseInspector,
   ) {}
 
   /** Makes `releases/<version>` exist and valid on the volume; throws a CharmProblem the operator can act on. */
@@ -64,10 +67,16 @@ export class ReleaseInstaller {
       else this.logger.info('storage.reuse', fields);
       return { manifest: fast.manifest, publishedHere: false };
     }
-    const failure = parseRememberedFailure(await this.memory.get(MEMORY_KEYS.downloadFailure));
-    const retry = this.policy.mayRetry({ version: v, failure, hook: this.context.event.name, now: this.clock.now() });
-    if (retry.kind === 'hold') throw retry.problem;
     const source = await this.source(version);
+    const failure = parseRememberedFailure(await this.memory.get(MEMORY_KEYS.downloadFailure));
+    const retry = this.policy.mayRetry({
+      version: v,
+      source: describe(source),
+      failure,
+      hook: this.context.event.name,
+      now: this.clock.now(),
+    });
+    if (retry.kind === 'hold') throw retry.problem;
     const waitStartedAt = this.clock.now();
     let announced = false;
     for (;;) {
@@ -78,13 +87,20 @@ export class ReleaseInstaller {
           if (failure !== undefined) await this.memory.remember({ [MEMORY_KEYS.downloadFailure]: '' });
           return installed;
         } catch (error) {
-          if (error instanceof CharmProblem && error.status === 'waiting') {
-            const remembered: RememberedFailure = { version: v, at: this.clock.now(), message: error.message };
+          // Storage problems are not remembered: growing a volume changes no config, so every hook re-checks.
+          if (error instanceof ReleaseProblem) {
+            const remembered: RememberedFailure = {
+              version: v,
+              source: describe(source),
+              status: error.status,
+              at: this.clock.now(),
+              message: error.message,
+            };
             await this.memory.remember({ [MEMORY_KEYS.downloadFailure]: JSON.stringify(remembered) });
           }
           throw error;
         } finally {
-          await handle.release();
+          await quietly(() => handle.release(), this.logger, 'storage.lock.release.failed');
         }
       }
       const progress = await this.store.readProgress();
@@ -139,6 +155,9 @@ export class ReleaseInstaller {
       bytes: 0,
     });
     await marker.write(this.clock.now());
+    // Refreshed on a timer too, so a live download in a long stall or a slow publish never looks abandoned.
+    const heartbeat = setInterval(() => void marker.write(this.clock.now()), MARKER_REFRESH_MS);
+    heartbeat.unref();
     this.logger.info('storage.download.start', { version: v, source: describe(source) });
     let lastLoggedDecile = -1;
     try {
@@ -161,11 +180,15 @@ export class ReleaseInstaller {
       if (handle.lost.aborted) throw new DownloadError('aborted', 'the install lock was lost');
       this.policy.verifyDigest(v, expectedSha1, result.sha1);
       this.policy.verifyLayout(v, await this.store.stagedBinaries(staging));
+      this.policy.verifyVersion(v, await this.inspector.reportedVersion(staging.dir));
+      // The lost signal is checked once more right before the publishing rename: a unit that lost the lock to a
+      // stale takeover may have had its staging area reclaimed by the new holder.
       const outcome = await this.store.publish(
         staging,
         { source: describe(source), bytes: result.bytes, sha1: result.sha1, sha256: result.sha256 },
         this.unit,
         new Date(this.clock.now()),
+        handle.lost,
       );
       const published = await this.store.checkRelease(v);
       if (published.state !== 'published')
@@ -179,11 +202,19 @@ export class ReleaseInstaller {
       });
       return { manifest: published.manifest, publishedHere: outcome === 'published' };
     } catch (error) {
+      clearInterval(heartbeat);
       await marker.settled();
-      await this.store.discardStaging(staging);
-      throw await this.toProblem(error, v, source, facts.freeBytes);
+      await quietly(() => this.store.discardStaging(staging), this.logger, 'storage.staging.discard.failed');
+      // Whatever failed after the lock was lost failed because of it (a reclaimed staging area, an abort).
+      const cause = handle.lost.aborted ? new DownloadError('aborted', 'the install lock was lost') : error;
+      throw await this.toProblem(cause, v, source, facts.freeBytes);
     } finally {
-      await this.store.clearProgress();
+      clearInterval(heartbeat);
+      // A lost lock means another unit may be downloading now: its marker is not ours to remove.
+      if (!handle.lost.aborted) {
+        await marker.settled();
+        await quietly(() => this.store.clearProgress(), this.logger, 'storage.marker.clear.failed');
+      }
     }
   }
 
@@ -207,19 +238,20 @@ export class ReleaseInstaller {
     source: ReleaseSource,
     freeBefore: number | undefined,
   ): Promise<unknown> {
-    if (!(error instanceof DownloadError)) return error;
-    const kind: FailureKind = error.kind;
-    const free = kind === 'no-space' ? (await this.store.inspect()).freeBytes : undefined;
+    const kind: FailureKind | undefined =
+      error instanceof DownloadError ? error.kind : isNoSpace(error) ? 'no-space' : undefined;
+    if (kind === undefined) return error;
+    const detail = error instanceof Error ? redactUrl(error.message) : String(error);
     const problem: CharmProblem = this.policy.failure({
       kind,
       version,
       source: describe(source),
-      detail: error.message,
-      freeBytes: free,
-      neededBytes: freeBefore === undefined ? undefined : freeBefore + 1,
+      detail,
+      freeBytes: kind === 'no-space' ? freeBefore : undefined,
       location: this.store.root,
+      duringDownload: true,
     });
-    this.logger.warn('storage.download.failed', { version, kind, detail: error.message });
+    this.logger.warn('storage.download.failed', { version, kind, detail });
     return problem;
   }
 
@@ -236,8 +268,23 @@ function observe(check: ReleaseCheck): ReleaseObservation {
       : { state: 'absent' };
 }
 
+/** How a source appears in logs, statuses and the manifest: never with a mirror's credentials. */
 function describe(source: ReleaseSource): string {
-  return source.kind === 'url' ? source.url : source.label;
+  return source.kind === 'url' ? redactUrl(source.url) : source.label;
+}
+
+function isNoSpace(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/** Cleanup that must not replace the error being reported: its own failure is logged and swallowed. */
+export async function quietly(action: () => Promise<void>, logger: Logger, event: string): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    logger.warn(event, { error: error instanceof Error ? error.message : String(error) });
+  }
 }
 
 /** Keeps `.download_in_progress` fresh without writing on every chunk; writes are chained so they never overlap. */
