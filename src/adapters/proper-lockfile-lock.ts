@@ -1,6 +1,7 @@
 // Adapter for the Lock port: the install lock as a proper-lockfile lock directory `<volume>/.install.lock`.
 // mkdir is atomic on local filesystems and NFS; liveness is the directory's mtime, refreshed by a timer while held.
 
+import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { inject, injectable } from 'inversify';
 import { check, lock } from 'proper-lockfile';
@@ -119,6 +120,22 @@ export class ProperLockfileLock implements Lock {
     this.timing = effectiveLockTiming(timing);
   }
 
+  /**
+   * Whether a failed attempt only means another unit got there first. Besides ELOCKED, a stale takeover racing with
+   * other units can surface the lock directory appearing (EEXIST, ENOTEMPTY) or vanishing (ENOENT) between
+   * proper-lockfile's steps; a missing volume root is a real error.
+   */
+  private async lostRace(code: string | undefined): Promise<boolean> {
+    if (code === 'ELOCKED' || code === 'EEXIST' || code === 'ENOTEMPTY') return true;
+    if (code !== 'ENOENT') return false;
+    try {
+      await access(this.root);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async tryAcquire(): Promise<LockHandle | undefined> {
     const lostController = new AbortController();
     const key = this.root;
@@ -145,7 +162,7 @@ export class ProperLockfileLock implements Lock {
         },
       });
     } catch (err) {
-      if (errorCode(err) === 'ELOCKED') return undefined;
+      if (await this.lostRace(errorCode(err))) return undefined;
       throw err;
     }
     handle = new ProperLockfileHandle(key, lostController, release);
