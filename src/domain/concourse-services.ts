@@ -1,0 +1,350 @@
+// Domain: what each Concourse service needs on its unit, as text: the systemd unit and the env file for
+// `concourse-server.service` (web) and `concourse-worker.service` (worker). Pure rendering; an adapter writes them.
+//
+// Split of concerns, so that a restart happens exactly when something the process sees changes:
+// - The unit file holds everything tied to the release (ExecStart, PATH and the containerd paths, all under the
+//   immutable `releases/<version>/`, never `current` or `bin`): switching versions changes the unit, nothing else does.
+// - The env file holds configuration from config, relations and secrets; it lives under /etc/concourse on the unit,
+//   never on the shared volume (several web units must not race on one file), and holds the only copy of passwords.
+// - Key material is in files under /etc/concourse/keys, referenced by path: the env file never holds a key.
+
+import { z } from 'zod';
+import { CharmProblem } from './errors';
+import type { ConcourseVersion } from './version';
+import type { WorkerLayout } from './worker-layout';
+
+export const WEB_SERVICE = 'concourse-server.service';
+export const WORKER_SERVICE = 'concourse-worker.service';
+export type ConcourseServiceName = typeof WEB_SERVICE | typeof WORKER_SERVICE;
+
+export const SYSTEMD_UNIT_DIR = '/etc/systemd/system';
+export const WEB_UNIT_FILE = `${SYSTEMD_UNIT_DIR}/${WEB_SERVICE}`;
+export const WORKER_UNIT_FILE = `${SYSTEMD_UNIT_DIR}/${WORKER_SERVICE}`;
+
+export const CONCOURSE_CONFIG_DIR = '/etc/concourse';
+export const WEB_ENV_FILE = `${CONCOURSE_CONFIG_DIR}/web.env`;
+export const WORKER_ENV_FILE = `${CONCOURSE_CONFIG_DIR}/worker.env`;
+export const CONCOURSE_KEYS_DIR = `${CONCOURSE_CONFIG_DIR}/keys`;
+
+/** Where each key lives on the unit; file names as `concourse generate-key` and the Concourse docs use them. */
+export const KEY_FILES = {
+  sessionSigningKey: `${CONCOURSE_KEYS_DIR}/session_signing_key`,
+  tsaHostKey: `${CONCOURSE_KEYS_DIR}/tsa_host_key`,
+  tsaHostPublicKey: `${CONCOURSE_KEYS_DIR}/tsa_host_key.pub`,
+  authorizedWorkerKeys: `${CONCOURSE_KEYS_DIR}/authorized_worker_keys`,
+  workerPrivateKey: `${CONCOURSE_KEYS_DIR}/worker_key`,
+  workerPublicKey: `${CONCOURSE_KEYS_DIR}/worker_key.pub`,
+} as const;
+
+/** The system user the web service runs as (created by the charm when missing). The worker runs as root. */
+export const CONCOURSE_USER = 'concourse';
+export const DEFAULT_TSA_PORT = 2222;
+
+/** A file as the charm should write it: content plus the ownership and mode it must have. */
+export interface RenderedFile {
+  readonly path: string;
+  readonly content: string;
+  readonly mode: number;
+  readonly owner: string;
+  readonly group: string;
+}
+
+export interface RenderedService {
+  readonly name: ConcourseServiceName;
+  readonly unitFile: RenderedFile;
+  readonly envFile: RenderedFile;
+}
+
+export interface PostgresConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+}
+
+export interface WebServiceInput {
+  /** The storage location holding `releases/` (the shared volume). */
+  readonly volumeRoot: string;
+  readonly version: ConcourseVersion;
+  readonly webPort: number;
+  readonly externalUrl: string;
+  /**
+   * This unit's address as other web units reach it (the ingress address). Concourse forwards worker connections
+   * through the web node a worker registered with; with the default 127.0.0.1 other web units cannot reach them.
+   */
+  readonly peerAddress: string;
+  readonly tsaPort: number;
+  readonly postgres: PostgresConnection;
+  readonly admin: { readonly username: string; readonly password: string };
+}
+
+export interface TsaAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface WorkerServiceInput {
+  readonly volumeRoot: string;
+  readonly version: ConcourseVersion;
+  /** Gives the work dir and the worker's name (the unit's directory name, unique in the model). */
+  readonly layout: WorkerLayout;
+  /** Every TSA the worker may register with (web units of this or the related application); at least one. */
+  readonly tsa: readonly TsaAddress[];
+}
+
+/** A value the services cannot be configured with: the message names the field, never a secret value. */
+export class ServiceConfigProblem extends CharmProblem {}
+
+const UNIT_HEADER = '# Written by the concourse-ci-machine charm on every change; local edits are lost.';
+const ENV_HEADER = '# Written by the concourse-ci-machine charm on every change; read by systemd (EnvironmentFile=).';
+
+/** Absolute path of the binary a service runs: the immutable release, never the `current` or `bin` links. */
+export function releaseBinary(volumeRoot: string, version: ConcourseVersion): string {
+  return `${releaseDir(volumeRoot, version)}/bin/concourse`;
+}
+
+export function releaseDir(volumeRoot: string, version: ConcourseVersion): string {
+  const root = check(unitPath, volumeRoot, 'storage location').replace(/\/+$/, '');
+  // ConcourseVersion admits digits, dots, `-` and letters only: safe in a unit file and as one path component.
+  return `${root}/releases/${version.toString()}`;
+}
+
+export function renderWebService(input: WebServiceInput): RenderedService {
+  const binary = releaseBinary(input.volumeRoot, input.version);
+  const webPort = check(port, input.webPort, 'web-port');
+  const tsaPort = check(port, input.tsaPort, 'TSA port');
+  if (webPort === tsaPort) {
+    throw new ServiceConfigProblem('blocked', `web-port ${webPort} is the TSA port: choose another web-port`);
+  }
+  const externalUrl = check(httpUrl, input.externalUrl, 'external-url');
+  const peerAddress = check(host, input.peerAddress, 'peer address');
+  const db = input.postgres;
+  const username = check(adminUsername, input.admin.username, 'initial-admin-username');
+  const password = check(adminPassword, input.admin.password, 'admin password');
+
+  const unit = [
+    UNIT_HEADER,
+    '[Unit]',
+    `Description=Concourse CI web node (ATC and TSA) ${input.version.toString()}`,
+    'Documentation=https://concourse-ci.org/concourse-web.html',
+    'Wants=network-online.target',
+    'After=network-online.target',
+    // Never give up restarting: the database or the network may come back at any time.
+    'StartLimitIntervalSec=0',
+    '',
+    '[Service]',
+    // `exec`: `systemctl start` fails when the release binary cannot be run, instead of reporting success.
+    'Type=exec',
+    `User=${CONCOURSE_USER}`,
+    `Group=${CONCOURSE_USER}`,
+    `EnvironmentFile=${WEB_ENV_FILE}`,
+    `ExecStart=${binary} web`,
+    // Concourse re-reads authorized_worker_keys on SIGHUP: a worker joining or leaving needs no restart.
+    'ExecReload=/bin/kill -HUP $MAINPID',
+    // Lets web-port be below 1024 without running as root; nothing else is kept.
+    'AmbientCapabilities=CAP_NET_BIND_SERVICE',
+    'CapabilityBoundingSet=CAP_NET_BIND_SERVICE',
+    'NoNewPrivileges=yes',
+    'PrivateTmp=yes',
+    'ProtectSystem=full',
+    'ProtectHome=yes',
+    'Restart=on-failure',
+    'RestartSec=5s',
+    'TimeoutStopSec=60s',
+    'LimitNOFILE=65536',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+  ];
+
+  const env: EnvEntry[] = [
+    ['CONCOURSE_BIND_PORT', String(webPort)],
+    ['CONCOURSE_EXTERNAL_URL', externalUrl],
+    ['CONCOURSE_PEER_ADDRESS', peerAddress],
+    ['CONCOURSE_POSTGRES_HOST', check(host, db.host, 'PostgreSQL host')],
+    ['CONCOURSE_POSTGRES_PORT', String(check(port, db.port, 'PostgreSQL port'))],
+    ['CONCOURSE_POSTGRES_USER', check(nonEmpty, db.user, 'PostgreSQL user')],
+    ['CONCOURSE_POSTGRES_PASSWORD', check(nonEmpty, db.password, 'PostgreSQL password')],
+    ['CONCOURSE_POSTGRES_DATABASE', check(nonEmpty, db.database, 'PostgreSQL database')],
+    ['CONCOURSE_SESSION_SIGNING_KEY', KEY_FILES.sessionSigningKey],
+    ['CONCOURSE_TSA_HOST_KEY', KEY_FILES.tsaHostKey],
+    ['CONCOURSE_TSA_AUTHORIZED_KEYS', KEY_FILES.authorizedWorkerKeys],
+    ['CONCOURSE_TSA_BIND_PORT', String(tsaPort)],
+    ['CONCOURSE_ADD_LOCAL_USER', `${username}:${password}`],
+    ['CONCOURSE_MAIN_TEAM_LOCAL_USER', username],
+  ];
+
+  return {
+    name: WEB_SERVICE,
+    unitFile: { path: WEB_UNIT_FILE, content: lines(unit), mode: 0o644, owner: 'root', group: 'root' },
+    // The group lets the service's own user read its configuration (operators running `concourse` commands as it);
+    // systemd itself reads EnvironmentFile= as root.
+    envFile: { path: WEB_ENV_FILE, content: renderEnvFile(env), mode: 0o640, owner: 'root', group: CONCOURSE_USER },
+  };
+}
+
+export function renderWorkerService(input: WorkerServiceInput): RenderedService {
+  const release = releaseDir(input.volumeRoot, input.version);
+  if (input.tsa.length === 0) {
+    throw new ServiceConfigProblem(
+      'waiting',
+      'Worker waiting for a web unit to register with (relate flight to a web)',
+    );
+  }
+  // Sorted and unique: the order relation data arrives in must not change the file (and restart the worker).
+  const tsaHosts = [
+    ...new Set(input.tsa.map((t) => formatHostPort(check(host, t.host, 'TSA host'), check(port, t.port, 'TSA port')))),
+  ].sort();
+  const workDir = check(unitPath, input.layout.workDir, 'worker-work-dir');
+  const name = check(workerName, input.layout.unitDirName, 'worker name');
+
+  const unit = [
+    UNIT_HEADER,
+    '[Unit]',
+    `Description=Concourse CI worker ${input.version.toString()}`,
+    'Documentation=https://concourse-ci.org/concourse-worker.html',
+    'Wants=network-online.target',
+    // With mode=all the worker registers with the local TSA: start after it, and stop before it.
+    `After=network-online.target ${WEB_SERVICE}`,
+    'StartLimitIntervalSec=0',
+    '',
+    '[Service]',
+    'Type=exec',
+    'User=root',
+    'Group=root',
+    `EnvironmentFile=${WORKER_ENV_FILE}`,
+    // containerd, its shims, runc, init and the CNI plugins ship in the release's bin/; Concourse's defaults point
+    // at /usr/local/concourse, which this charm does not use.
+    `Environment=PATH=${release}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+    `Environment=CONCOURSE_CONTAINERD_BIN=${release}/bin/containerd`,
+    `Environment=CONCOURSE_CONTAINERD_INIT_BIN=${release}/bin/init`,
+    `Environment=CONCOURSE_CONTAINERD_CNI_PLUGINS_DIR=${release}/bin`,
+    `Environment=CONCOURSE_RESOURCE_TYPES=${release}/resource-types`,
+    `ExecStart=${release}/bin/concourse worker`,
+    // containerd creates cgroups for the containers below the service's own.
+    'Delegate=yes',
+    // SIGTERM to `concourse worker` alone, so it stops containerd and baggageclaim itself; whatever is left after it
+    // exits (shims, container processes) is killed. Not `process` (which keeps containers across restarts): a role
+    // move or a mode change stops the worker for good, and after a version switch shims of the old release would keep
+    // running from (and pin) a release directory that garbage collection must be able to remove.
+    'KillMode=mixed',
+    // Not SIGUSR1/SIGUSR2 (land/retire): they wait for running builds, and hooks must not block on a drain.
+    'TimeoutStopSec=120s',
+    'Restart=on-failure',
+    'RestartSec=5s',
+    'LimitNOFILE=1048576',
+    'LimitNPROC=infinity',
+    'TasksMax=infinity',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+  ];
+
+  const env: EnvEntry[] = [
+    ['CONCOURSE_NAME', name],
+    ['CONCOURSE_WORK_DIR', workDir],
+    ['CONCOURSE_RUNTIME', 'containerd'],
+    ['CONCOURSE_TSA_HOST', tsaHosts.join(',')],
+    ['CONCOURSE_TSA_PUBLIC_KEY', KEY_FILES.tsaHostPublicKey],
+    ['CONCOURSE_TSA_WORKER_PRIVATE_KEY', KEY_FILES.workerPrivateKey],
+  ];
+
+  return {
+    name: WORKER_SERVICE,
+    unitFile: { path: WORKER_UNIT_FILE, content: lines(unit), mode: 0o644, owner: 'root', group: 'root' },
+    envFile: { path: WORKER_ENV_FILE, content: renderEnvFile(env), mode: 0o600, owner: 'root', group: 'root' },
+  };
+}
+
+export type EnvEntry = readonly [key: string, value: string];
+
+/**
+ * An EnvironmentFile= for systemd. Every value is double-quoted with `"`, `\`, `` ` `` and `$` backslash-escaped:
+ * systemd's parser unescapes exactly those inside double quotes, and a POSIX shell reads the same values. Control
+ * characters (line breaks above all) are refused, not escaped: no Concourse setting needs one, and a value from
+ * relation data must never start a line of its own.
+ */
+export function renderEnvFile(entries: readonly EnvEntry[]): string {
+  const seen = new Set<string>();
+  const body = entries.map(([key, value]) => {
+    if (!ENV_KEY.test(key)) throw new RangeError(`invalid environment variable name ${JSON.stringify(key)}`);
+    if (seen.has(key)) throw new RangeError(`environment variable ${key} given twice`);
+    seen.add(key);
+    return `${key}=${quoteEnvValue(key, value)}`;
+  });
+  return lines([ENV_HEADER, ...body]);
+}
+
+/** One value, quoted for an EnvironmentFile=; `key` only names the variable in the error. */
+export function quoteEnvValue(key: string, value: string): string {
+  if (CONTROL_OR_LONE_SURROGATE.test(value)) {
+    throw new ServiceConfigProblem(
+      'blocked',
+      `Refusing to write ${key}: its value holds a line break or another control character`,
+    );
+  }
+  return `"${value.replace(/["\\`$]/g, (c) => `\\${c}`)}"`;
+}
+
+/** `host:port`, with IPv6 literals bracketed as Go's net.SplitHostPort (and so Concourse) expects. */
+export function formatHostPort(hostName: string, portNumber: number): string {
+  return hostName.includes(':') ? `[${hostName}]:${portNumber}` : `${hostName}:${portNumber}`;
+}
+
+const ENV_KEY = /^[A-Z_][A-Z0-9_]*$/;
+const CONTROL_OR_LONE_SURROGATE = /[\p{Cc}\p{Cs}]/u;
+
+const port = z.number().int().min(1).max(65535);
+// Hostnames (RFC 1123 labels, so IPv4 too) or IPv6 literals: nothing a unit file, an env file or a URL could misread.
+const host = z
+  .string()
+  .transform((s) => s.replace(/^\[(.*)\]$/, '$1'))
+  .refine(
+    (s) =>
+      /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(
+        s,
+      ) || /^[0-9A-Fa-f]*:[0-9A-Fa-f:.]*$/.test(s),
+  );
+// Paths written into unit files: no spaces, quotes, `%` specifiers or `$` variables for systemd to expand.
+const unitPath = z.string().refine((s) => /^\/[A-Za-z0-9._/-]*$/.test(s) && !s.split('/').includes('..'));
+const workerName = z.string().regex(/^[a-z0-9][a-z0-9-]*$/);
+const nonEmpty = z.string().min(1);
+const httpUrl = z.string().refine((s) => {
+  if (/[\s"'`\\]/.test(s)) return false;
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+});
+const adminUsername = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/);
+// CONCOURSE_ADD_LOCAL_USER is a comma-separated list of `user:password`: a comma would start another user.
+const adminPassword = z
+  .string()
+  .min(1)
+  .refine((s) => !s.includes(','));
+
+/** Validates one field; the message names the field and, for anything that may be secret, never the value. */
+function check<S extends z.ZodType>(schema: S, value: z.input<S>, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const shown =
+      SECRET_FIELDS.has(what) || (typeof value !== 'string' && typeof value !== 'number')
+        ? ''
+        : ` ${JSON.stringify(typeof value === 'string' ? truncate(value) : value)}`;
+    throw new ServiceConfigProblem('blocked', `Invalid ${what}${shown} for the Concourse services`);
+  }
+  return result.data;
+}
+
+const SECRET_FIELDS = new Set(['admin password', 'PostgreSQL password']);
+
+function truncate(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
+}
+
+function lines(all: readonly string[]): string {
+  return `${all.join('\n')}\n`;
+}
