@@ -55,9 +55,7 @@ export type FailureKind =
   | 'bad-archive'
   | 'unsafe-archive'
   | 'no-space'
-  | 'aborted'
-  | 'checksum-mismatch'
-  | 'lock-lost';
+  | 'aborted';
 
 const rememberedFailureSchema = z.object({
   version: z.string(),
@@ -244,7 +242,6 @@ export class InstallPolicy {
           'blocked',
           `Concourse ${v} not found at ${input.source}: check version and download-url`,
         );
-      case 'checksum-mismatch':
       case 'unsafe-archive':
       case 'bad-archive':
         return new ReleaseProblem('blocked', `Concourse ${v} rejected: ${input.detail}`);
@@ -260,7 +257,6 @@ export class InstallPolicy {
       case 'network':
       case 'truncated':
       case 'aborted':
-      case 'lock-lost':
         return new ReleaseProblem(
           'waiting',
           `Concourse ${v} download failed (${input.detail}); retrying at the next update-status`,

@@ -1,6 +1,8 @@
 // Port: fetching a release tarball and unpacking it in one pass (socket -> sha1+sha256 -> gunzip -> tar), from a URL
 // or from the attached `concourse-release` resource. Integrity is judged by the caller from the digests returned.
 
+import type { FailureKind } from '../domain/install-policy';
+
 export type ReleaseSource =
   | { readonly kind: 'url'; readonly url: string }
   | { readonly kind: 'file'; readonly path: string; readonly label: string };
@@ -25,17 +27,8 @@ export interface FetchOptions {
   readonly strip: number;
 }
 
-/** Why a fetch failed, so the caller can tell the operator what to do. */
-export type DownloadFailureKind =
-  | 'not-found'
-  | 'http-error'
-  | 'timeout'
-  | 'network'
-  | 'truncated'
-  | 'bad-archive'
-  | 'unsafe-archive'
-  | 'no-space'
-  | 'aborted';
+/** Why a fetch failed, in the domain's words, so the install policy can tell the operator what to do. */
+export type DownloadFailureKind = FailureKind;
 
 export class DownloadError extends Error {
   constructor(

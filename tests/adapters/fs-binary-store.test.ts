@@ -22,7 +22,6 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   describeFilesystemType,
@@ -33,8 +32,8 @@ import {
 import type { DownloadProgress } from '../../src/domain/download-progress';
 import type { UnitStateRecord } from '../../src/domain/unit-state';
 import type { StagingArea, TarballFacts } from '../../src/ports/binary-store';
+import { PROJECT_ROOT, type Spawned, watch } from '../support/processes';
 
-const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ADAPTER = join(PROJECT_ROOT, 'src/adapters/fs-binary-store.ts');
 const TARBALL: TarballFacts = {
   source: 'https://github.com/concourse/concourse/releases/download/v7.14.2/concourse-7.14.2-linux-amd64.tgz',
@@ -102,55 +101,10 @@ async function writeScript(name: string, source: string): Promise<string> {
   return file;
 }
 
-/** A child process whose output is captured from the moment it is spawned, so no line can be missed. */
-interface Spawned {
-  readonly child: ChildProcess;
-  /** Exit code once the child has exited and its output is drained (null when killed by a signal). */
-  readonly closed: Promise<number | null>;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the first complete stdout line matching `pattern`; rejects if the child closes first. */
-  line(pattern: RegExp): Promise<string>;
-}
-
 function run(command: string, args: readonly string[]): Spawned {
   const child = spawn(command, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
-  let out = '';
-  let err = '';
-  let isClosed = false;
-  const waiters: (() => void)[] = [];
-  const wake = () => {
-    for (const waiter of waiters.splice(0)) waiter();
-  };
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-    wake();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const closed = new Promise<number | null>((resolveClosed) => {
-    child.once('close', (code: number | null) => {
-      isClosed = true;
-      wake();
-      resolveClosed(code);
-    });
-  });
-  const line = (pattern: RegExp) =>
-    new Promise<string>((resolveLine, reject) => {
-      const check = () => {
-        const hit = out
-          .split('\n')
-          .slice(0, -1)
-          .find((l) => pattern.test(l));
-        if (hit !== undefined) resolveLine(hit);
-        else if (isClosed) reject(new Error(`child closed before printing ${pattern}: ${out}${err}`));
-        else waiters.push(check);
-      };
-      check();
-    });
-  return { child, closed, stdout: () => out, stderr: () => err, line };
+  return watch(child);
 }
 
 describe('FsBinaryStore.inspect', () => {

@@ -7,7 +7,6 @@ import { once } from 'node:events';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Container } from 'inversify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -20,8 +19,8 @@ import {
 } from '../../src/adapters/proper-lockfile-lock';
 import { VOLUME_ROOT } from '../../src/ports/binary-store';
 import { LOCK, LOCK_TIMING, type Lock, type LockTiming } from '../../src/ports/lock';
+import { PROJECT_ROOT, pollUntil, type Spawned, watch } from '../support/processes';
 
-const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ADAPTER = join(PROJECT_ROOT, 'src/adapters/proper-lockfile-lock.ts');
 const SHORT: LockTiming = { staleMs: 2_000, updateMs: 1_000 };
 
@@ -39,28 +38,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Polls `probe` until it returns a value, failing after `deadlineMs`: waiting on a condition, not on time. */
-async function pollUntil<T>(probe: () => Promise<T | undefined>, deadlineMs: number, what: string): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** A child process whose output is captured from the moment it is spawned, so no line can be missed. */
-interface Spawned {
-  readonly child: ChildProcess;
-  /** Exit code once the child has exited and its output is drained (null when killed by a signal). */
-  readonly closed: Promise<number | null>;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the first complete stdout line matching `pattern`; rejects if the child closes first. */
-  line(pattern: RegExp): Promise<string>;
-}
-
 /**
  * Runs a TypeScript module in a fresh node process through tsx. reflect-metadata is preloaded the way the charm's
  * entry point loads it; both are resolved from the project (the script itself lives in the temp dir).
@@ -73,41 +50,7 @@ async function spawnScript(source: string, args: readonly string[]): Promise<Spa
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
-  let out = '';
-  let err = '';
-  let isClosed = false;
-  const waiters: (() => void)[] = [];
-  const wake = () => {
-    for (const waiter of waiters.splice(0)) waiter();
-  };
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-    wake();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const closed = new Promise<number | null>((resolveClosed) => {
-    child.once('close', (code: number | null) => {
-      isClosed = true;
-      wake();
-      resolveClosed(code);
-    });
-  });
-  const line = (pattern: RegExp) =>
-    new Promise<string>((resolveLine, reject) => {
-      const check = () => {
-        const hit = out
-          .split('\n')
-          .slice(0, -1)
-          .find((l) => pattern.test(l));
-        if (hit !== undefined) resolveLine(hit);
-        else if (isClosed) reject(new Error(`child closed before printing ${pattern}: ${out}${err}`));
-        else waiters.push(check);
-      };
-      check();
-    });
-  return { child, closed, stdout: () => out, stderr: () => err, line };
+  return watch(child);
 }
 
 describe('ProperLockfileLock', () => {

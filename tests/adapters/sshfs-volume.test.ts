@@ -25,29 +25,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountsUnder } from '../../sim/host-mounts';
 import { aliveAmong, descendantsOf } from '../../sim/loopback-sshd';
 import { SshfsVolume } from '../../sim/sshfs-volume';
+import { errorCode, pollUntil } from '../support/processes';
 
 const FUSE_SUPER_MAGIC = 0x65735546;
 /** Short caches keep the visibility test quick; the polling deadline stays far above them, so speed never matters. */
 const CACHE_SECONDS = 2;
 const VISIBLE_WITHIN_MS = 30_000;
 const IS_ROOT = process.getuid?.() === 0;
-
-/** Polls `probe` until it returns a value, failing after `deadlineMs`: waiting on a condition, not on time. */
-async function pollUntil<T>(probe: () => Promise<T | undefined>, deadlineMs: number, what: string): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function errorCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
-    ? err.code
-    : undefined;
-}
 
 async function codeOf(action: Promise<unknown>): Promise<string> {
   try {

@@ -94,15 +94,16 @@ export class ReconcileHandler implements Handler {
         workDir: layout.workDir,
         updatedAt: new Date(this.clock.now()).toISOString(),
       });
-    // Recorded before the release is used, so the leader's garbage collection never removes what this unit is about
-    // to switch to.
-    await record(running);
-    // Each store is collected by one unit: the shared one by the leader, a private one by its owner. Before an
-    // install too, so releases beyond keep-releases make room for it.
+    // Each store is collected by one unit: the shared one by the leader, a private one by its owner.
     const collects = leader || this.config.sharedStorage === 'none';
-    if (collects) await this.collect(v);
-
     const firstUse = running !== v;
+    if (firstUse) {
+      // Recorded before the release is used, so the leader's garbage collection never removes what this unit is
+      // about to switch to; and collected first, so releases beyond keep-releases make room for the new one.
+      await record(running);
+      if (collects) await this.collect(v);
+    }
+
     await this.installer.ensure(version, { quiet: !firstUse });
     if ((await this.store.currentVersion()) !== v) {
       await this.store.switchCurrent(v);
