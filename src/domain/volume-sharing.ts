@@ -36,3 +36,14 @@ export function compareUnits(a: string, b: string): number {
   const [appB = '', numB = '0'] = b.split('/');
   return appA === appB ? Number(numA) - Number(numB) : appA < appB ? -1 : 1;
 }
+
+/** Each store is collected by exactly one unit: the shared one by the leader, a unit-private one by its owner. */
+export function collectsGarbage(isLeader: boolean, mode: SharedStorageMode): boolean {
+  return isLeader || mode === 'none';
+}
+
+/** The sharing part of a unit's status line. */
+export function describeSharing(sharing: Sharing, mode: SharedStorageMode): string {
+  if (mode === 'none') return 'private release store';
+  return sharing.units.length > 1 ? `shared volume ${sharing.units.length} units` : 'volume not shared';
+}

@@ -1,7 +1,13 @@
 import { expect, test } from 'vitest';
 import { InvalidInputError } from '../../src/domain/errors';
 import { parseUnitName } from '../../src/domain/hook-event';
-import { compareUnits, detectSharing, enforceSharingMode } from '../../src/domain/volume-sharing';
+import {
+  collectsGarbage,
+  compareUnits,
+  describeSharing,
+  detectSharing,
+  enforceSharingMode,
+} from '../../src/domain/volume-sharing';
 import { workerLayout } from '../../src/domain/worker-layout';
 
 const unit = parseUnitName('concourse-ci/3');
@@ -78,4 +84,17 @@ test('shared-storage=required and no other unit on the volume → blocked with g
 
 test('unit ordering → by app then number', () => {
   expect(['b/0', 'a/10', 'a/9'].sort(compareUnits)).toEqual(['a/9', 'a/10', 'b/0']);
+});
+
+test('garbage collection → the leader for the shared store, every unit for its private one', () => {
+  expect(collectsGarbage(true, 'auto')).toBe(true);
+  expect(collectsGarbage(false, 'auto')).toBe(false);
+  expect(collectsGarbage(false, 'required')).toBe(false);
+  expect(collectsGarbage(false, 'none')).toBe(true);
+});
+
+test('status sharing part → counts sharers, says when not shared or private', () => {
+  expect(describeSharing({ volumeId: 'v', units: ['a/0', 'a/1', 'a/2'] }, 'auto')).toBe('shared volume 3 units');
+  expect(describeSharing({ volumeId: 'v', units: ['a/0'] }, 'auto')).toBe('volume not shared');
+  expect(describeSharing({ volumeId: 'v', units: ['a/0', 'a/1'] }, 'none')).toBe('private release store');
 });

@@ -12,7 +12,13 @@ import { describeRoles, rolesFor } from '../../domain/roles';
 import { joinStatus } from '../../domain/status';
 import type { ConcourseVersion } from '../../domain/version';
 import { checkVolumeIdentity } from '../../domain/volume-identity';
-import { detectSharing, enforceSharingMode, type Sharing, VOLUME_ID_KEY } from '../../domain/volume-sharing';
+import {
+  collectsGarbage,
+  describeSharing,
+  detectSharing,
+  enforceSharingMode,
+  VOLUME_ID_KEY,
+} from '../../domain/volume-sharing';
 import { workerLayout } from '../../domain/worker-layout';
 import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
 import { CLOCK, type Clock } from '../../ports/clock';
@@ -95,7 +101,7 @@ export class ReconcileHandler implements Handler {
         updatedAt: new Date(this.clock.now()).toISOString(),
       });
     // Each store is collected by one unit: the shared one by the leader, a private one by its owner.
-    const collects = leader || this.config.sharedStorage === 'none';
+    const collects = collectsGarbage(leader, this.config.sharedStorage);
     const firstUse = running !== v;
     if (firstUse) {
       // Recorded before the release is used, so the leader's garbage collection never removes what this unit is
@@ -119,7 +125,10 @@ export class ReconcileHandler implements Handler {
     }
     await this.tools.statusSet(
       'active',
-      joinStatus(`${describeRoles(roles)} role, Concourse ${v} installed`, describeSharing(sharing, this.config)),
+      joinStatus(
+        `${describeRoles(roles)} role, Concourse ${v} installed`,
+        describeSharing(sharing, this.config.sharedStorage),
+      ),
     );
   }
 
@@ -150,9 +159,4 @@ export class ReconcileHandler implements Handler {
   private get unit(): string {
     return this.context.unit.name;
   }
-}
-
-function describeSharing(sharing: Sharing, config: CharmConfig): string {
-  if (config.sharedStorage === 'none') return 'private release store';
-  return sharing.units.length > 1 ? `shared volume ${sharing.units.length} units` : 'volume not shared';
 }
