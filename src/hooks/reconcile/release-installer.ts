@@ -33,12 +33,6 @@ export const RELEASE_RESOURCE = 'concourse-release';
 /** Marker refreshes: often enough for waiting units to see progress, rare enough to be cheap on NFS. */
 const MARKER_REFRESH_MS = 2_000;
 
-export interface InstalledRelease {
-  readonly manifest: ReleaseManifest;
-  /** True when this unit downloaded and published it in this hook. */
-  readonly publishedHere: boolean;
-}
-
 @injectable()
 export class ReleaseInstaller {
   constructor(
@@ -58,15 +52,10 @@ export class ReleaseInstaller {
 
   /** Makes `releases/<version>` exist and valid on the volume; throws a CharmProblem the operator can act on. */
   /** `quiet`: the unit already runs this version, so a reuse is logged at debug, not at every hook at info. */
-  async ensure(version: ConcourseVersion, options: { readonly quiet?: boolean } = {}): Promise<InstalledRelease> {
+  async ensure(version: ConcourseVersion, options: { readonly quiet?: boolean } = {}): Promise<ReleaseManifest> {
     const v = version.toString();
     const fast = await this.store.checkRelease(v);
-    if (fast.state === 'published') {
-      const fields = { version: v, publishedBy: fast.manifest.publishedBy };
-      if (options.quiet === true) this.logger.debug('storage.reuse', fields);
-      else this.logger.info('storage.reuse', fields);
-      return { manifest: fast.manifest, publishedHere: false };
-    }
+    if (fast.state === 'published') return this.reused(fast.manifest, options.quiet === true);
     const source = await this.source(version);
     const failure = parseRememberedFailure(await this.memory.get(MEMORY_KEYS.downloadFailure));
     const retry = this.policy.mayRetry({
@@ -110,10 +99,7 @@ export class ReleaseInstaller {
         await this.tools.statusSet('maintenance', this.policy.describeOtherInstall(v, progress, this.clock.now()));
       }
       const published = await this.store.checkRelease(v);
-      if (published.state === 'published') {
-        this.logger.info('storage.reuse', { version: v, publishedBy: published.manifest.publishedBy });
-        return { manifest: published.manifest, publishedHere: false };
-      }
+      if (published.state === 'published') return this.reused(published.manifest, false);
       const decision = this.policy.whileLockedOut({
         version: v,
         progress,
@@ -130,8 +116,7 @@ export class ReleaseInstaller {
     this.logger.info('storage.lock.acquired', { version: v, ms: waitedMs });
     const again = await this.store.checkRelease(v);
     if (this.policy.decide(observe(again)).kind === 'reuse' && again.state === 'published') {
-      this.logger.info('storage.reuse', { version: v, publishedBy: again.manifest.publishedBy });
-      return { manifest: again.manifest, publishedHere: false };
+      return this.reused(again.manifest, false);
     }
     // Holding the lock, every staging area belongs to a writer that died or lost the lock: reclaim the space.
     const abandoned = await this.store.removeAbandonedStaging();
@@ -200,7 +185,7 @@ export class ReleaseInstaller {
         extractedBytes: result.extractedBytes,
         ms: this.clock.now() - started,
       });
-      return { manifest: published.manifest, publishedHere: outcome === 'published' };
+      return published.manifest;
     } catch (error) {
       clearInterval(heartbeat);
       await marker.settled();
@@ -216,6 +201,14 @@ export class ReleaseInstaller {
         await quietly(() => this.store.clearProgress(), this.logger, 'storage.marker.clear.failed');
       }
     }
+  }
+
+  /** One storage.reuse event per reuse (FR-009); at debug when the unit already runs this release. */
+  private reused(manifest: ReleaseManifest, quiet: boolean): ReleaseManifest {
+    const fields = { version: manifest.version, publishedBy: manifest.publishedBy };
+    if (quiet) this.logger.debug('storage.reuse', fields);
+    else this.logger.info('storage.reuse', fields);
+    return manifest;
   }
 
   private async source(version: ConcourseVersion): Promise<ReleaseSource> {
