@@ -740,6 +740,13 @@ export class SimModel {
   }
 
   /** A new revision of a secret (as its owner would `secret-set`): consumers tracking an older one get secret-changed. */
+  /** Like `secret-revoke -r <relation>` by the owner: the consumers on that relation can no longer read it. */
+  async revokeSecret(uri: string, relationId: string | number): Promise<void> {
+    const s = this.secret(uri);
+    const rel = this.relation(relationId);
+    s.grants = s.grants.filter((g) => g.relationId !== rel.id);
+  }
+
   async updateSecret(uri: string, content: Readonly<Bag>): Promise<void> {
     const s = this.secret(uri);
     s.revisions.push({ revision: (s.revisions[s.revisions.length - 1]?.revision ?? 0) + 1, content: { ...content } });

@@ -422,6 +422,16 @@ export function systemctl(argv: readonly string[], env: Env, io: ToolIO): number
     case 'reload-or-restart':
       if (needUnits()) code = each((n, note) => sd.start(n, note, true, 'restart'));
       break;
+    case 'reload':
+      // systemd runs ExecReload= in the running service; nothing runs here, so only the state is checked.
+      if (needUnits()) {
+        code = each((n) => {
+          if (sd.state(n).active === 'active') return 0;
+          io.err(`Failed to reload ${n}: Unit ${n} is not active.\n`);
+          return 1;
+        });
+      }
+      break;
     case 'try-restart':
       if (needUnits()) {
         code = each((n, note) => (sd.state(n).active === 'active' ? sd.start(n, note, true, 'restart') : 0));

@@ -1,7 +1,9 @@
 // Adapter (HookTools): each port method builds the argv of one Juju hook tool, runs it through the injected
 // HookToolRunner, maps failures through one table, and parses stdout with a schema into plain values.
 
-import { stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inject, injectable } from 'inversify';
 import { z } from 'zod';
 import {
@@ -79,8 +81,9 @@ const FAILURE_TABLE: readonly FailureRule[] = [
     stderr: /not the leader|permission denied/i,
     outcome: NotLeaderError,
   },
-  // `ERROR secret "csb3…" not found`: removed, or the grant was revoked.
-  { tools: ['secret-get'], stderr: /not found/i, outcome: 'absent' },
+  // `ERROR secret "csb3…" not found` (removed) or `ERROR permission denied` (the grant was revoked): either way
+  // there is nothing this unit may read.
+  { tools: ['secret-get'], stderr: /not found|permission denied/i, outcome: 'absent' },
   // No resource attached, or the controller cannot serve it: the charm falls back to downloading.
   { tools: ['resource-get'], stderr: /.*/s, outcome: 'absent' },
 ];
@@ -270,23 +273,27 @@ export class CliHookTools implements HookTools {
   }
 
   /**
-   * Content goes as `key=value` arguments (no shell, so spaces are safe); Juju prints the new secret's URI.
+   * Content goes in a `--file` (YAML; JSON is YAML) private to this process, never in argv, which every local user
+   * can read in /proc; Juju prints the new secret's URI.
    * @see https://documentation.ubuntu.com/juju/3.6/reference/hook-command/list-of-hook-commands/secret-add/
    */
   async secretAdd(content: Readonly<Record<string, string>>, options?: SecretAddOptions): Promise<string> {
-    const args = [
-      ...(options?.label !== undefined ? ['--label', options.label] : []),
-      ...(options?.description !== undefined ? ['--description', options.description] : []),
-      '--owner',
-      options?.owner ?? 'application',
-      ...keyValueArgs('secret-add', content),
-    ];
-    return this.parse('secret-add', args, await this.run('secret-add', args), secretUri, false);
+    return withContentFile('secret-add', content, async (file) => {
+      const args = [
+        ...(options?.label !== undefined ? ['--label', options.label] : []),
+        ...(options?.description !== undefined ? ['--description', options.description] : []),
+        '--owner',
+        options?.owner ?? 'application',
+        '--file',
+        file,
+      ];
+      return this.parse('secret-add', args, await this.run('secret-add', args), secretUri, false);
+    });
   }
 
   /** @see https://documentation.ubuntu.com/juju/3.6/reference/hook-command/list-of-hook-commands/secret-set/ */
   async secretSet(id: string, content: Readonly<Record<string, string>>): Promise<void> {
-    await this.run('secret-set', [id, ...keyValueArgs('secret-set', content)]);
+    await withContentFile('secret-set', content, (file) => this.run('secret-set', [id, '--file', file]));
   }
 
   /** @see https://documentation.ubuntu.com/juju/3.6/reference/hook-command/list-of-hook-commands/secret-grant/ */
@@ -383,6 +390,25 @@ function keyValueArgs(tool: string, values: Readonly<Record<string, string>>): s
     }
     return `${key}=${value}`;
   });
+}
+
+/** Secret content in a 0600 file of a fresh 0700 directory, removed whatever happens. */
+async function withContentFile<T>(
+  tool: string,
+  values: Readonly<Record<string, string>>,
+  use: (file: string) => Promise<T>,
+): Promise<T> {
+  for (const key of Object.keys(values)) {
+    if (!/^[a-z](?:-?[a-z0-9])*$/.test(key)) throw new RangeError(`${tool}: invalid key ${JSON.stringify(key)}`);
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'juju-secret-'));
+  try {
+    const file = join(dir, 'content.yaml');
+    await writeFile(file, JSON.stringify(values), { mode: 0o600, flag: 'wx' });
+    return await use(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 function portSpec(port: number, protocol: 'tcp' | 'udp'): string {

@@ -86,6 +86,10 @@ export class SystemctlServiceManager implements ServiceManager {
     await this.mustRun(['restart', checkedUnit(unit)]);
   }
 
+  async reload(unit: string): Promise<void> {
+    await this.mustRun(['reload', checkedUnit(unit)]);
+  }
+
   async stop(unit: string): Promise<void> {
     await this.mustRun(['stop', checkedUnit(unit)]);
   }

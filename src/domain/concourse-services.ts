@@ -30,10 +30,11 @@ export const CONCOURSE_KEYS_DIR = `${CONCOURSE_CONFIG_DIR}/keys`;
 export const KEY_FILES = {
   sessionSigningKey: `${CONCOURSE_KEYS_DIR}/session_signing_key`,
   tsaHostKey: `${CONCOURSE_KEYS_DIR}/tsa_host_key`,
-  tsaHostPublicKey: `${CONCOURSE_KEYS_DIR}/tsa_host_key.pub`,
   authorizedWorkerKeys: `${CONCOURSE_KEYS_DIR}/authorized_worker_keys`,
   workerPrivateKey: `${CONCOURSE_KEYS_DIR}/worker_key`,
   workerPublicKey: `${CONCOURSE_KEYS_DIR}/worker_key.pub`,
+  /** The TSA host keys a worker accepts: every web it may register with (one key per application). */
+  workerTsaPublicKeys: `${CONCOURSE_KEYS_DIR}/worker_tsa_public_keys`,
 } as const;
 
 /** The system user the web service runs as (created by the charm when missing). The worker runs as root. */
@@ -246,7 +247,7 @@ export function renderWorkerService(input: WorkerServiceInput): RenderedService 
     ['CONCOURSE_WORK_DIR', workDir],
     ['CONCOURSE_RUNTIME', 'containerd'],
     ['CONCOURSE_TSA_HOST', tsaHosts.join(',')],
-    ['CONCOURSE_TSA_PUBLIC_KEY', KEY_FILES.tsaHostPublicKey],
+    ['CONCOURSE_TSA_PUBLIC_KEY', KEY_FILES.workerTsaPublicKeys],
     ['CONCOURSE_TSA_WORKER_PRIVATE_KEY', KEY_FILES.workerPrivateKey],
   ];
 
@@ -347,4 +348,31 @@ function truncate(s: string): string {
 
 function lines(all: readonly string[]): string {
   return `${all.join('\n')}\n`;
+}
+
+/** The key files the web service reads: private keys readable by the service's group only, never by others. */
+export function renderWebKeyFiles(input: {
+  readonly sessionSigningKey: string;
+  readonly tsaHostKey: string;
+  readonly authorizedWorkerKeys: string;
+}): { readonly restartFiles: readonly RenderedFile[]; readonly reloadFiles: readonly RenderedFile[] } {
+  const secretFile = (path: string, content: string): RenderedFile => ({
+    path,
+    content,
+    mode: 0o640,
+    owner: 'root',
+    group: CONCOURSE_USER,
+  });
+  return {
+    restartFiles: [
+      secretFile(KEY_FILES.sessionSigningKey, input.sessionSigningKey),
+      secretFile(KEY_FILES.tsaHostKey, input.tsaHostKey),
+    ],
+    reloadFiles: [secretFile(KEY_FILES.authorizedWorkerKeys, input.authorizedWorkerKeys)],
+  };
+}
+
+/** The TSA host keys the worker accepts (public: readable by all). */
+export function renderWorkerKeyFiles(publicKeys: string): readonly RenderedFile[] {
+  return [{ path: KEY_FILES.workerTsaPublicKeys, content: publicKeys, mode: 0o644, owner: 'root', group: 'root' }];
 }

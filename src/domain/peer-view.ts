@@ -22,7 +22,7 @@ export const PEER_ENDPOINT = 'peers';
 export function planPeerRefresh(input: {
   readonly hook: string;
   readonly relation: RelationContext | undefined;
-  readonly remembered: PeerVolumes | undefined;
+  readonly remembered: object | undefined;
 }): PeerRefresh {
   if (input.remembered === undefined || input.hook === 'update-status') return { kind: 'full' };
   const { relation, hook } = input;
@@ -59,3 +59,37 @@ export function parseStringMap(text: string | undefined): Readonly<Record<string
 }
 
 export const parsePeerVolumes: (text: string | undefined) => PeerVolumes | undefined = parseStringMap;
+
+/** Peer unit name -> the keys of its bag this charm reads (volume id, roles, TSA offer, worker key). */
+export type PeerBags = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+/** The view with one peer's bag set to the given keys of `bag` (or the peer removed when it has none of them). */
+export function withPeerBag(
+  view: PeerBags,
+  unit: string,
+  bag: Readonly<Record<string, string>> | undefined,
+  keys: readonly string[],
+): PeerBags {
+  const { [unit]: _previous, ...rest } = view;
+  const picked = Object.fromEntries(keys.flatMap((k) => (bag?.[k] ? [[k, bag[k]] as const] : [])));
+  return Object.keys(picked).length === 0 ? rest : { ...rest, [unit]: picked };
+}
+
+const bagsSchema = z.record(z.string(), z.record(z.string(), z.string()));
+
+export function parsePeerBags(text: string | undefined): PeerBags | undefined {
+  if (text === undefined || text === '') return undefined;
+  try {
+    const r = bagsSchema.safeParse(JSON.parse(text));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Which volume each peer sees, from the bags. */
+export function volumesOf(bags: PeerBags, volumeKey: string): PeerVolumes {
+  return Object.fromEntries(
+    Object.entries(bags).flatMap(([unit, bag]) => (bag[volumeKey] ? [[unit, bag[volumeKey]] as const] : [])),
+  );
+}

@@ -11,6 +11,10 @@ import type { RenderedFile } from './concourse-services';
 export interface DesiredService {
   readonly unitFile: RenderedFile;
   readonly envFile: RenderedFile;
+  /** Files the process reads only when it starts (keys): a change restarts it, like the env file. */
+  readonly restartFiles?: readonly RenderedFile[];
+  /** Files the process re-reads on SIGHUP (the TSA's authorized worker keys): a change only reloads it. */
+  readonly reloadFiles?: readonly RenderedFile[];
 }
 
 export interface ServicePlanInput {
@@ -29,13 +33,15 @@ export interface ServicePlan {
   readonly enable: boolean;
   readonly start: boolean;
   readonly restart: boolean;
+  /** Only reload-files changed on a running service: `systemctl reload`, no restart. */
+  readonly reload: boolean;
   readonly stop: boolean;
   readonly disable: boolean;
   /** To remember once every step succeeded; undefined: forget (nothing is applied any more). */
   readonly fingerprint: string | undefined;
 }
 
-export type ServiceStep = 'write' | 'daemon-reload' | 'enable' | 'start' | 'restart' | 'stop' | 'disable';
+export type ServiceStep = 'write' | 'daemon-reload' | 'enable' | 'start' | 'restart' | 'reload' | 'stop' | 'disable';
 
 const NOTHING: Omit<ServicePlan, 'fingerprint'> = {
   write: false,
@@ -43,6 +49,7 @@ const NOTHING: Omit<ServicePlan, 'fingerprint'> = {
   enable: false,
   start: false,
   restart: false,
+  reload: false,
   stop: false,
   disable: false,
 };
@@ -59,15 +66,17 @@ export function planService(input: ServicePlanInput): ServicePlan {
   const previous = parseFingerprint(input.applied);
   const unitChanged = previous?.unit !== current.unit;
   const changed = unitChanged || previous?.env !== current.env;
+  const reloadChanged = previous?.reload !== current.reload;
   return {
     ...NOTHING,
-    write: changed,
+    write: changed || reloadChanged,
     daemonReload: unitChanged,
     // Idempotent, and only taken when something is done anyway: an unchanged running service costs no call.
     enable: changed || !active,
     start: !active,
     // Once, however many of its files changed.
     restart: changed && active,
+    reload: reloadChanged && !changed && active,
     fingerprint: formatFingerprint(current),
   };
 }
@@ -80,6 +89,7 @@ export function planSteps(plan: ServicePlan): readonly ServiceStep[] {
   if (plan.enable) steps.push('enable');
   if (plan.start) steps.push('start');
   if (plan.restart) steps.push('restart');
+  if (plan.reload) steps.push('reload');
   if (plan.stop) steps.push('stop');
   if (plan.disable) steps.push('disable');
   return steps;
@@ -93,12 +103,23 @@ export function fingerprintService(desired: DesiredService): string {
 interface FingerprintParts {
   readonly unit: string;
   readonly env: string;
+  readonly reload: string;
 }
 
-const FINGERPRINT = /^fnv1a64:([0-9a-f]{16}):([0-9a-f]{16})$/;
+const FINGERPRINT = /^fnv1a64:([0-9a-f]{16}):([0-9a-f]{16}):([0-9a-f]{16})$/;
 
 function fingerprintParts(desired: DesiredService): FingerprintParts {
-  return { unit: fingerprintFile(desired.unitFile), env: fingerprintFile(desired.envFile) };
+  const restartFiles = [desired.envFile, ...(desired.restartFiles ?? [])];
+  return {
+    unit: fingerprintFile(desired.unitFile),
+    env: fnv1a64(restartFiles.map(fingerprintFile).join(':')),
+    reload: fnv1a64((desired.reloadFiles ?? []).map(fingerprintFile).join(':')),
+  };
+}
+
+/** Every file of a service, in the order they are written (the unit file last: it names the others). */
+export function serviceFiles(desired: DesiredService): readonly RenderedFile[] {
+  return [...(desired.restartFiles ?? []), ...(desired.reloadFiles ?? []), desired.envFile, desired.unitFile];
 }
 
 function fingerprintFile(file: RenderedFile): string {
@@ -107,14 +128,14 @@ function fingerprintFile(file: RenderedFile): string {
 }
 
 function formatFingerprint(parts: FingerprintParts): string {
-  return `fnv1a64:${parts.unit}:${parts.env}`;
+  return `fnv1a64:${parts.unit}:${parts.env}:${parts.reload}`;
 }
 
 /** Anything unreadable (another format, a charm from before) counts as nothing applied: everything is redone. */
 function parseFingerprint(text: string | undefined): FingerprintParts | undefined {
   const m = text === undefined ? null : FINGERPRINT.exec(text);
-  if (m === null || m[1] === undefined || m[2] === undefined) return undefined;
-  return { unit: m[1], env: m[2] };
+  if (m === null || m[1] === undefined || m[2] === undefined || m[3] === undefined) return undefined;
+  return { unit: m[1], env: m[2], reload: m[3] };
 }
 
 const FNV64_OFFSET = 0xcbf29ce484222325n;

@@ -5,8 +5,10 @@ import { arch } from 'node:process';
 import { Container, type ResolutionContext } from 'inversify';
 import { CliHookTools } from '../adapters/cli-hook-tools';
 import { ExecHookToolRunner } from '../adapters/exec-hook-tool-runner';
+import { ExecKeyMaker } from '../adapters/exec-key-maker';
 import { ExecReleaseInspector } from '../adapters/exec-release-inspector';
 import { FsBinaryStore } from '../adapters/fs-binary-store';
+import { FsUnitFiles, UNIT_FILES_ROOT } from '../adapters/fs-unit-files';
 import { HookToolPeerRelation } from '../adapters/hook-tool-peer-relation';
 import { LazyDownloader } from '../adapters/lazy-downloader';
 import { LOGGER_SETTINGS, type LoggerSettings, PinoLogger } from '../adapters/pino-logger';
@@ -25,15 +27,23 @@ import {
   type DownloaderSettings,
 } from '../ports/downloader';
 import { HOOK_TOOL_RUNNER, HOOK_TOOLS, type HookTools } from '../ports/hook-tools';
+import { KEY_MAKER } from '../ports/key-maker';
 import { LOCK, LOCK_TIMING, type LockTiming } from '../ports/lock';
 import { LOGGER } from '../ports/logger';
 import { CHARM_CONFIG, HOOK_CONTEXT, PEER_RELATION } from '../ports/peer-relation';
 import { RELEASE_INSPECTOR } from '../ports/release-inspector';
 import { SERVICE_MANAGER } from '../ports/service-manager';
-import { PeerVolumeView } from './reconcile/peer-volume-view';
+import { UNIT_FILES } from '../ports/unit-files';
+import { ConcourseRoles } from './reconcile/concourse-roles';
+import { PeerView } from './reconcile/peer-view';
+import { PostgresLink } from './reconcile/postgres-link';
+import { RelatedUnits } from './reconcile/related-units';
+import { RelationOutbox } from './reconcile/relation-outbox';
 import { ReleaseCollector } from './reconcile/release-collector';
 import { ReleaseInstaller } from './reconcile/release-installer';
+import { ServiceApplier } from './reconcile/service-applier';
 import { MEMORY_KEYS, UnitMemory } from './reconcile/unit-memory';
+import { WebKeysStore } from './reconcile/web-keys-store';
 import { INSTALL_POLICY, MACHINE_ARCH, RELEASE_COLLECTOR, RELEASE_INSTALLER } from './tokens';
 
 export const STORAGE_NAME = 'concourse-data';
@@ -74,7 +84,16 @@ export function createContainer(context: HookContext, env: Environment): Contain
   const lockTiming = effectiveLockTiming(lockTimingFromEnv(env));
   c.bind<LockTiming>(LOCK_TIMING).toConstantValue(lockTiming);
   c.bind(UnitMemory).toSelf();
-  c.bind(PeerVolumeView).toSelf();
+  c.bind(PeerView).toSelf();
+  c.bind(RelationOutbox).toSelf();
+  c.bind(RelatedUnits).toSelf();
+  c.bind(UNIT_FILES_ROOT).toConstantValue('/');
+  c.bind(UNIT_FILES).to(FsUnitFiles);
+  c.bind(KEY_MAKER).to(ExecKeyMaker);
+  c.bind(ServiceApplier).toSelf();
+  c.bind(WebKeysStore).toSelf();
+  c.bind(PostgresLink).toSelf();
+  c.bind(ConcourseRoles).toSelf();
   c.bind(STORAGE_LOCATION).toDynamicValue((ctx) => storageLocation(tools(ctx), ctx.get(UnitMemory), context));
   c.bind(VOLUME_ROOT).toDynamicValue(async (ctx) => {
     const location = await ctx.getAsync<string>(STORAGE_LOCATION);

@@ -8,6 +8,7 @@ import { type HookContext, type HookEvent, parseHookContext } from '../domain/ho
 import { HOOK_TOOLS, type HookTools } from '../ports/hook-tools';
 import { LOGGER, type Logger } from '../ports/logger';
 import { createContainer, type Environment } from './container';
+import { GetAdminPasswordAction } from './handlers/get-admin-password-action';
 import { ReconcileHandler } from './handlers/reconcile';
 import { NotYetAvailableAction } from './handlers/release-actions';
 import { StorageStatusAction } from './handlers/storage-status-action';
@@ -20,7 +21,7 @@ const ACTIONS: Readonly<Record<string, HandlerClass>> = {
   'storage-status': StorageStatusAction,
   upgrade: NotYetAvailableAction,
   rollback: NotYetAvailableAction,
-  'get-admin-password': NotYetAvailableAction,
+  'get-admin-password': GetAdminPasswordAction,
 };
 
 const REMOVAL_HOOKS = new Set(['concourse-data-storage-detaching', 'stop', 'remove']);

@@ -6,6 +6,8 @@ export interface ServiceManager {
   disable(unit: string): Promise<void>;
   start(unit: string): Promise<void>;
   restart(unit: string): Promise<void>;
+  /** `systemctl reload`: the service's ExecReload= (SIGHUP for the web, which re-reads authorized worker keys). */
+  reload(unit: string): Promise<void>;
   stop(unit: string): Promise<void>;
   isActive(unit: string): Promise<boolean>;
 }

@@ -2,6 +2,7 @@
 // stdout and stderr as Juju 3.x prints them. An argv the script does not know fails the test.
 
 import 'reflect-metadata';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,8 @@ class ScriptedRunner implements HookToolRunner {
     return this;
   }
 
-  async run(tool: string, args: readonly string[], stdin?: string): Promise<HookToolResult> {
+  async run(tool: string, rawArgs: readonly string[], stdin?: string): Promise<HookToolResult> {
+    const args = withFileContents(rawArgs);
     this.calls.push({ tool, args: [...args], stdin });
     const answer = this.answers.get(key(tool, args));
     if (answer === undefined) {
@@ -44,6 +46,15 @@ class ScriptedRunner implements HookToolRunner {
 }
 
 const key = (tool: string, args: readonly string[]) => JSON.stringify([tool, ...args]);
+
+/** `--file <path>` becomes `--file <file 0600: content>`, read while the tool would read it (it is removed after). */
+function withFileContents(args: readonly string[]): string[] {
+  return args.map((arg, i) => {
+    if (args[i - 1] !== '--file' || arg === '-') return arg;
+    const mode = (statSync(arg).mode & 0o777).toString(8);
+    return `<file ${mode}: ${readFileSync(arg, 'utf8')}>`;
+  });
+}
 
 let runner: ScriptedRunner;
 let tools: CliHookTools;
@@ -263,12 +274,17 @@ describe('secrets', () => {
     expect(await tools.secretGet({ id: 'secret:csb3a5qrc2tc7b5c1s5g' })).toBeUndefined();
   });
 
-  it('secret-get refused (ERROR permission denied) → HookToolError, not a silent undefined', async () => {
+  it('secret-get refused (ERROR permission denied: the grant was revoked) → undefined, nothing to read', async () => {
     runner.on('secret-get', ['--format=json', 'secret:x1'], { exitCode: 1, stderr: 'ERROR permission denied\n' });
-    await expect(tools.secretGet({ id: 'secret:x1' })).rejects.toThrow('secret-get failed: ERROR permission denied');
+    expect(await tools.secretGet({ id: 'secret:x1' })).toBeUndefined();
   });
 
-  it('secret-add → label, description, owner, then key=value (spaces kept); prints the URI', async () => {
+  it('secret-get failing otherwise → HookToolError, not a silent undefined', async () => {
+    runner.on('secret-get', ['--format=json', 'secret:x1'], { exitCode: 1, stderr: 'ERROR connection refused\n' });
+    await expect(tools.secretGet({ id: 'secret:x1' })).rejects.toThrow('secret-get failed: ERROR connection refused');
+  });
+
+  it('secret-add → label, description, owner, then the content in a private file (never argv); prints the URI', async () => {
     runner.on(
       'secret-add',
       [
@@ -278,13 +294,13 @@ describe('secrets', () => {
         'Concourse TSA host key',
         '--owner',
         'application',
-        'private-key=line one line two',
-        'public-key=ssh-rsa AAA',
+        '--file',
+        '<file 600: {"private-key":"line one\\nline two","public-key":"ssh-rsa AAA"}>',
       ],
       { stdout: 'secret:csb3a5qrc2tc7b5c1s5g\n' },
     );
     const uri = await tools.secretAdd(
-      { 'private-key': 'line one line two', 'public-key': 'ssh-rsa AAA' },
+      { 'private-key': 'line one\nline two', 'public-key': 'ssh-rsa AAA' },
       { label: 'tsa-keys', description: 'Concourse TSA host key' },
     );
     expect(uri).toBe('secret:csb3a5qrc2tc7b5c1s5g');
@@ -297,7 +313,7 @@ describe('secrets', () => {
   });
 
   it('secret-add on a non-leader (ERROR this unit is not the leader) → NotLeaderError', async () => {
-    runner.on('secret-add', ['--owner', 'application', 'token=abc'], {
+    runner.on('secret-add', ['--owner', 'application', '--file', '<file 600: {"token":"abc"}>'], {
       exitCode: 1,
       stderr: 'ERROR this unit is not the leader\n',
     });
@@ -305,19 +321,32 @@ describe('secrets', () => {
   });
 
   it('secret-add printing something that is not a URI → HookToolOutputError', async () => {
-    runner.on('secret-add', ['--owner', 'unit', 'token=abc'], { stdout: '\n' });
+    runner.on('secret-add', ['--owner', 'unit', '--file', '<file 600: {"token":"abc"}>'], { stdout: '\n' });
     await expect(tools.secretAdd({ token: 'abc' }, { owner: 'unit' })).rejects.toBeInstanceOf(HookToolOutputError);
   });
 
   it('secret-set and secret-grant → id first, then content or -r and --unit', async () => {
     runner
-      .on('secret-set', ['secret:x1', 'password=two words'])
+      .on('secret-set', ['secret:x1', '--file', '<file 600: {"password":"two words"}>'])
       .on('secret-grant', ['secret:x1', '-r', 'tsa:4', '--unit', 'worker/0'])
       .on('secret-grant', ['secret:x1', '-r', 'tsa:4']);
     await tools.secretSet('secret:x1', { password: 'two words' });
     await tools.secretGrant('secret:x1', 'tsa:4', { unit: 'worker/0' });
     await tools.secretGrant('secret:x1', 'tsa:4');
     expect(runner.calls).toHaveLength(3);
+  });
+
+  it('secret content files are gone once the tool returned', async () => {
+    runner.on('secret-set', ['secret:x1', '--file', '<file 600: {"password":"p"}>']);
+    let seen: string | undefined;
+    const inner = runner.run.bind(runner);
+    runner.run = async (tool, args, stdin) => {
+      seen = args[args.indexOf('--file') + 1];
+      return inner(tool, args, stdin);
+    };
+    await tools.secretSet('secret:x1', { password: 'p' });
+    expect(seen).toMatch(/juju-secret-/);
+    expect(existsSync(seen ?? '')).toBe(false);
   });
 });
 

@@ -201,7 +201,7 @@ describe('worker service', () => {
       CONCOURSE_WORK_DIR: '/var/lib/concourse-worker/concourse-ci-1/work_dir',
       CONCOURSE_RUNTIME: 'containerd',
       CONCOURSE_TSA_HOST: '10.0.0.5:2222',
-      CONCOURSE_TSA_PUBLIC_KEY: KEY_FILES.tsaHostPublicKey,
+      CONCOURSE_TSA_PUBLIC_KEY: KEY_FILES.workerTsaPublicKeys,
       CONCOURSE_TSA_WORKER_PRIVATE_KEY: KEY_FILES.workerPrivateKey,
     });
   });

@@ -98,7 +98,7 @@ describe('fingerprint', () => {
   test('secret content → not readable from the fingerprint', () => {
     const secret = service('u', 'CONCOURSE_POSTGRES_PASSWORD="hunter2"\n');
     expect(fingerprintService(secret)).not.toContain('hunter2');
-    expect(fingerprintService(secret)).toMatch(/^fnv1a64:[0-9a-f]{16}:[0-9a-f]{16}$/);
+    expect(fingerprintService(secret)).toMatch(/^fnv1a64:[0-9a-f]{16}:[0-9a-f]{16}:[0-9a-f]{16}$/);
   });
 
   test.each([

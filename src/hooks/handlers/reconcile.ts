@@ -1,15 +1,15 @@
 // Hooks: the one reconcile path most hooks take (install, config-changed, start, upgrade-charm, update-status,
-// leader and peer events): check the volume, publish what this unit sees, install the target release, report.
-// Hook-tool calls are kept few (each is a round trip to the Juju agent): memory and peer data change only on change.
+// leader, relation and secret events): check the volume, publish what this unit sees, install the target release,
+// run the Concourse components this unit's roles call for, report. Hook-tool calls are kept few (each is a round
+// trip to the Juju agent): memory and relation data are written only on change.
 
 import { inject, injectable } from 'inversify';
 import type { CharmConfig } from '../../domain/charm-config';
 import { InvalidInputError } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
 import type { InstallPolicy } from '../../domain/install-policy';
-import { parseStringMap } from '../../domain/peer-view';
-import { describeRoles, rolesFor } from '../../domain/roles';
-import { joinStatus } from '../../domain/status';
+import { rolesFor } from '../../domain/roles';
+import { joinStatus, readyMessage } from '../../domain/status';
 import type { ConcourseVersion } from '../../domain/version';
 import { checkVolumeIdentity } from '../../domain/volume-identity';
 import {
@@ -24,15 +24,14 @@ import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
 import { CLOCK, type Clock } from '../../ports/clock';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { LOGGER, type Logger } from '../../ports/logger';
-import { CHARM_CONFIG, HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
-import { PeerVolumeView } from '../reconcile/peer-volume-view';
+import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/peer-relation';
+import { ConcourseRoles } from '../reconcile/concourse-roles';
+import { INSTALLED_VERSION_KEY, PeerView, ROLES_KEY } from '../reconcile/peer-view';
+import { RelationOutbox } from '../reconcile/relation-outbox';
 import type { ReleaseCollector } from '../reconcile/release-collector';
 import { quietly, type ReleaseInstaller } from '../reconcile/release-installer';
 import { MEMORY_KEYS, UnitMemory } from '../reconcile/unit-memory';
 import { type Handler, INSTALL_POLICY, RELEASE_COLLECTOR, RELEASE_INSTALLER } from '../tokens';
-
-export const INSTALLED_VERSION_KEY = 'installed-version';
-export const ROLES_KEY = 'roles';
 
 @injectable()
 export class ReconcileHandler implements Handler {
@@ -40,32 +39,32 @@ export class ReconcileHandler implements Handler {
     @inject(HOOK_CONTEXT) private readonly context: HookContext,
     @inject(CHARM_CONFIG) private readonly config: CharmConfig,
     @inject(HOOK_TOOLS) private readonly tools: HookTools,
-    @inject(PEER_RELATION) private readonly peers: PeerRelation,
     @inject(BINARY_STORE) private readonly store: BinaryStore,
     @inject(INSTALL_POLICY) private readonly policy: InstallPolicy,
     @inject(RELEASE_INSTALLER) private readonly installer: ReleaseInstaller,
     @inject(RELEASE_COLLECTOR) private readonly collector: ReleaseCollector,
     @inject(UnitMemory) private readonly memory: UnitMemory,
-    @inject(PeerVolumeView) private readonly peerView: PeerVolumeView,
+    @inject(PeerView) private readonly peerView: PeerView,
+    @inject(RelationOutbox) private readonly outbox: RelationOutbox,
+    @inject(ConcourseRoles) private readonly concourse: ConcourseRoles,
     @inject(CLOCK) private readonly clock: Clock,
     @inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async run(): Promise<void> {
-    // What peers should learn from this unit, published even when the hook ends blocked or waiting, so they can
-    // still count who shares the volume.
-    const peerData: Record<string, string> = {};
+    // What other units should learn from this unit is written even when the hook ends blocked or waiting, so they
+    // can still count who shares the volume and authorize this unit's worker.
     try {
-      await this.reconcile(peerData);
+      await this.reconcile();
     } catch (error) {
-      // Still tell peers what this unit sees, but never let that hide why the hook stopped.
-      await quietly(() => this.publishToPeers(peerData), this.logger, 'peers.publish.failed');
+      // Never let a failed write hide why the hook stopped.
+      await quietly(() => this.outbox.flush(), this.logger, 'relations.publish.failed');
       throw error;
     }
-    await this.publishToPeers(peerData);
+    await this.outbox.flush();
   }
 
-  private async reconcile(peerData: Record<string, string>): Promise<void> {
+  private async reconcile(): Promise<void> {
     if (this.config.sharedStorage === 'none') await this.store.ensureRoot();
     const facts = await this.store.inspect();
     this.policy.assessVolume(facts);
@@ -75,9 +74,9 @@ export class ReconcileHandler implements Handler {
     checkVolumeIdentity({ remembered, seen: facts.volumeId, location: facts.path });
     const volumeId = await this.store.ensureVolumeId();
     await this.memory.remember({ [identityKey]: volumeId });
-    peerData[VOLUME_ID_KEY] = volumeId;
+    this.outbox.toPeers({ [VOLUME_ID_KEY]: volumeId });
 
-    const sharing = detectSharing(this.unit, volumeId, await this.peerView.current());
+    const sharing = detectSharing(this.unit, volumeId, await this.peerView.volumes());
     enforceSharingMode(this.config.sharedStorage, sharing, this.store.root);
 
     const leader = await this.tools.isLeader();
@@ -116,35 +115,28 @@ export class ReconcileHandler implements Handler {
       this.logger.info('storage.current.switched', { version: v });
     }
     await record(v);
-    peerData[INSTALLED_VERSION_KEY] = v;
-    peerData[ROLES_KEY] = roles.join(',');
+    this.outbox.toPeers({ [INSTALLED_VERSION_KEY]: v, [ROLES_KEY]: roles.join(',') });
     if (collects) await this.collect(v);
+    const { url } = await this.concourse.converge({
+      roles,
+      leader,
+      version,
+      volumeRoot: this.store.root,
+      layout,
+    });
     if (firstUse) {
       await this.tools.applicationVersionSet(v);
       await this.memory.remember({ [MEMORY_KEYS.workloadVersion]: v });
     }
     await this.tools.statusSet(
       'active',
-      joinStatus(
-        `${describeRoles(roles)} role, Concourse ${v} installed`,
-        describeSharing(sharing, this.config.sharedStorage),
-      ),
+      joinStatus(readyMessage(roles, v, url), describeSharing(sharing, this.config.sharedStorage)),
     );
   }
 
   /** Garbage collection is housekeeping: its failure (EACCES on a root-squashed NFS...) must not fail the hook. */
   private async collect(target: string): Promise<void> {
     await quietly(() => this.collector.collect(target, this.config.keepReleases), this.logger, 'storage.gc.failed');
-  }
-
-  /** One relation-set at most, only for keys whose value differs from what this unit last wrote. */
-  private async publishToPeers(data: Readonly<Record<string, string>>): Promise<void> {
-    if (Object.keys(data).length === 0 || !(await this.peers.exists())) return;
-    const last = parseStringMap(await this.memory.get(MEMORY_KEYS.peerData)) ?? {};
-    const changed = Object.fromEntries(Object.entries(data).filter(([k, value]) => last[k] !== value));
-    if (Object.keys(changed).length === 0) return;
-    await this.peers.updateLocalUnit(changed);
-    await this.memory.remember({ [MEMORY_KEYS.peerData]: JSON.stringify({ ...last, ...changed }) });
   }
 
   private targetVersion(): ConcourseVersion {

@@ -1,6 +1,5 @@
-// Hooks: `upgrade`, `rollback` and `get-admin-password`. Their parameters are parsed and validated here; the
-// roll-out (UpgradeCoordinator) and the admin secret are not built yet, so a valid request fails with that reason
-// and changes nothing.
+// Hooks: `upgrade` and `rollback`. Their parameters are parsed and validated here; the roll-out
+// (UpgradeCoordinator) is not built yet, so a valid request fails with that reason and changes nothing.
 
 import { inject, injectable } from 'inversify';
 import { z } from 'zod';
@@ -13,7 +12,6 @@ import type { Handler } from '../tokens';
 import { parseActionParams } from './action-params';
 
 const versionParams = z.object({ version: z.string().optional() }).strict();
-const noParams = z.object({}).strict();
 
 @injectable()
 export class NotYetAvailableAction implements Handler {
@@ -25,12 +23,8 @@ export class NotYetAvailableAction implements Handler {
   async run(): Promise<void> {
     const name = this.context.event.name;
     const raw = await this.tools.actionGet();
-    if (name === 'get-admin-password') {
-      parseActionParams(noParams, raw);
-    } else {
-      const { version } = parseActionParams(versionParams, raw);
-      if (version !== undefined && version.trim() !== '') ConcourseVersion.parse(version, 'version parameter');
-    }
+    const { version } = parseActionParams(versionParams, raw);
+    if (version !== undefined && version.trim() !== '') ConcourseVersion.parse(version, 'version parameter');
     throw new InvalidInputError(
       `The ${name} action is not available in this revision of the charm: nothing was changed`,
     );

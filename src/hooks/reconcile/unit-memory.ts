@@ -8,11 +8,23 @@ import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 export const MEMORY_KEYS = {
   volumeId: 'volume-id',
   storageLocation: 'storage-location',
-  peerVolumes: 'peer-volumes',
+  peerBags: 'peer-bags',
   peerData: 'peer-data',
   workloadVersion: 'workload-version',
   downloadFailure: 'download-failure',
+  /** The ports this unit opened (JSON list of `port/protocol`), to close what is no longer wanted. */
+  openedPorts: 'opened-ports',
 } as const;
+
+/** What a service was last applied as (its fingerprint); removed when the service is stopped for good. */
+export function appliedKey(service: string): string {
+  return `applied@${service}`;
+}
+
+/** What this unit last wrote to a relation's bag (its own, or the application's), as JSON. */
+export function sentKey(relationId: string, app: boolean): string {
+  return `${app ? 'sent-app' : 'sent'}@${relationId}`;
+}
 
 @injectable()
 export class UnitMemory {
