@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SimModel } from '../sim/model';
+import { deployWithPostgres, unitsOf } from '../sim/postgres-stub';
 import { type ReleaseServer, startReleaseServer } from '../sim/release-server';
 
 const { values } = parseArgs({
@@ -48,13 +49,13 @@ async function deploy(server: ReleaseServer, units: number) {
   const sim = await SimModel.create({ charm: CHARM });
   const before = server.downloads('7.14.2');
   const started = Date.now();
-  await sim.deploy('concourse-ci', {
+  await deployWithPostgres(sim, 'concourse-ci', {
     units,
     config: { mode: 'auto', version: '7.14.2', 'download-url': server.downloadUrlTemplate },
   });
   await sim.settle({ maxRounds: 1000 });
   const ms = Date.now() - started;
-  const active = sim.status().units.filter((u) => u.workload.kind === 'active').length;
+  const active = unitsOf(sim, 'concourse-ci').filter((u) => u.workload.kind === 'active').length;
   return { sim, ms, active, downloads: server.downloads('7.14.2') - before };
 }
 

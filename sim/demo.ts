@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BindVolume } from './bind-volume';
 import { NAMESPACE_HELP, SimModel, SimUnavailableError } from './model';
+import { relatePostgres } from './postgres-stub';
 import { startReleaseServer } from './release-server';
 
 const USAGE = `Usage: npm run demo -- [--units N] [--version X.Y.Z] [--keep]
@@ -129,6 +130,11 @@ async function main(): Promise<number> {
       config: { mode: 'auto', version, 'download-url': server.downloadUrlTemplate },
       volume: new BindVolume('concourse-data'),
     });
+    section('juju deploy postgresql && juju integrate concourse-ci:postgresql postgresql');
+    console.log(
+      '(a stand-in PostgreSQL application that shares an endpoint and a secret-user secret, as the charm does)',
+    );
+    await relatePostgres(sim, 'concourse-ci');
     await sim.settle();
     console.log(
       `All hooks ran in ${((Date.now() - t0) / 1000).toFixed(1)} s (units in parallel, one hook at a time each).`,
@@ -136,6 +142,14 @@ async function main(): Promise<number> {
 
     section('juju status');
     process.stdout.write(sim.formatStatus());
+
+    section('Concourse services (systemctl is-active on each unit)');
+    for (const u of sim.status().units.filter((x) => x.name.startsWith('concourse-ci/'))) {
+      const state = (service: string) => sim.serviceState(u.name, service)?.active ?? 'not installed';
+      console.log(
+        `${u.name.padEnd(16)} concourse-server.service: ${state('concourse-server.service').padEnd(14)} concourse-worker.service: ${state('concourse-worker.service')}`,
+      );
+    }
 
     section('Downloads');
     const count = server.downloads(version);

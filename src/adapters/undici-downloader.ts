@@ -22,6 +22,7 @@ import {
   type FetchResult,
   type ReleaseSource,
 } from '../ports/downloader';
+import { proxyUrl } from './proxy-url';
 
 /** The port's settings plus retry pacing, which only tests want to shorten. */
 export interface UndiciDownloaderSettings extends DownloaderSettings {
@@ -590,11 +591,6 @@ function parseHttpUrl(url: string): URL {
 }
 
 /** Juju model proxies are often written without a scheme (`squid.internal:3128`). */
-function proxyUrl(value: string | undefined): string {
-  if (value === undefined || value.trim() === '') return '';
-  const v = value.trim();
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : `http://${v}`;
-}
 
 /** `what` is the redacted URL (FetchContext.what), never the configured one. */
 function statusError(status: number, what: string, ctx: FetchContext): DownloadError {

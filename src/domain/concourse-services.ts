@@ -307,6 +307,11 @@ const host = z
         s,
       ) || /^[0-9A-Fa-f]*:[0-9A-Fa-f:.]*$/.test(s),
   );
+/** A hostname (RFC 1123), an IPv4 address or an IPv6 literal (brackets allowed): nothing a file or URL could misread. */
+export function isHost(text: string): boolean {
+  return host.safeParse(text).success;
+}
+
 // Paths written into unit files: no spaces, quotes, `%` specifiers or `$` variables for systemd to expand.
 const unitPath = z.string().refine((s) => /^\/[A-Za-z0-9._/-]*$/.test(s) && !s.split('/').includes('..'));
 const workerName = z.string().regex(/^[a-z0-9][a-z0-9-]*$/);

@@ -3,7 +3,7 @@
 // the provider answers in its application bag with `endpoints` and `secret-user` (a secret holding username and
 // password). Older providers put `username`/`password` in the bag itself; both are read.
 
-import type { PostgresConnection } from './concourse-services';
+import { isHost, type PostgresConnection } from './concourse-services';
 import { CharmProblem } from './errors';
 
 export const POSTGRES_ENDPOINT = 'postgresql';
@@ -58,7 +58,9 @@ export function parseHostPort(text: string): { readonly host: string; readonly p
   if (m === null) return undefined;
   const host = m[1] ?? m[2];
   const port = m[3] === undefined ? 5432 : Number(m[3]);
-  if (host === undefined || host === '' || port < 1 || port > 65535) return undefined;
+  // Remote input: a host that is not one (spaces, line breaks, `/`) is not an answer, so it is ignored, not used.
+  if (host === undefined || !isHost(host) || (m[2] !== undefined && host.includes(':'))) return undefined;
+  if (port < 1 || port > 65535) return undefined;
   return { host, port };
 }
 

@@ -10,6 +10,6 @@ export function joinStatus(...parts: readonly (string | undefined)[]): string {
 /** `Web ready (v7.14.2) http://10.0.0.5:8080`, `Worker ready (v7.14.2)`: what runs, which release, where. */
 export function readyMessage(roles: readonly Role[], version: string, url: string | undefined): string {
   return [`${describeRoles(roles)} ready (v${version})`, roles.includes('web') ? url : undefined]
-    .filter((p) => p !== undefined)
+    .filter((p) => p !== undefined && p !== '')
     .join(' ');
 }

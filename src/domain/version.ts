@@ -52,3 +52,18 @@ export class ConcourseVersion {
 function truncate(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
+
+/** Orders version strings (for sorting lists of releases); a string that is not a version sorts first. */
+export function compareVersions(a: string, b: string): number {
+  const parse = (s: string) => {
+    try {
+      return ConcourseVersion.parse(s);
+    } catch {
+      return undefined;
+    }
+  };
+  const x = parse(a);
+  const y = parse(b);
+  if (x === undefined || y === undefined) return x === y ? 0 : x === undefined ? -1 : 1;
+  return x.compare(y);
+}

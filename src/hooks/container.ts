@@ -9,6 +9,7 @@ import { ExecKeyMaker } from '../adapters/exec-key-maker';
 import { ExecReleaseInspector } from '../adapters/exec-release-inspector';
 import { FsBinaryStore } from '../adapters/fs-binary-store';
 import { FsUnitFiles, UNIT_FILES_ROOT } from '../adapters/fs-unit-files';
+import { GithubReleaseResolver } from '../adapters/github-release-resolver';
 import { HookToolPeerRelation } from '../adapters/hook-tool-peer-relation';
 import { LazyDownloader } from '../adapters/lazy-downloader';
 import { LOGGER_SETTINGS, type LoggerSettings, PinoLogger } from '../adapters/pino-logger';
@@ -32,8 +33,10 @@ import { LOCK, LOCK_TIMING, type LockTiming } from '../ports/lock';
 import { LOGGER } from '../ports/logger';
 import { CHARM_CONFIG, HOOK_CONTEXT, PEER_RELATION } from '../ports/peer-relation';
 import { RELEASE_INSPECTOR } from '../ports/release-inspector';
+import { RELEASE_RESOLVER, RELEASE_RESOLVER_SETTINGS, type ReleaseResolverSettings } from '../ports/release-resolver';
 import { SERVICE_MANAGER } from '../ports/service-manager';
 import { UNIT_FILES } from '../ports/unit-files';
+import { ReconcileHandler } from './handlers/reconcile';
 import { ConcourseRoles } from './reconcile/concourse-roles';
 import { PeerView } from './reconcile/peer-view';
 import { PostgresLink } from './reconcile/postgres-link';
@@ -41,6 +44,7 @@ import { RelatedUnits } from './reconcile/related-units';
 import { RelationOutbox } from './reconcile/relation-outbox';
 import { ReleaseCollector } from './reconcile/release-collector';
 import { ReleaseInstaller } from './reconcile/release-installer';
+import { Rollout } from './reconcile/rollout';
 import { ServiceApplier } from './reconcile/service-applier';
 import { MEMORY_KEYS, UnitMemory } from './reconcile/unit-memory';
 import { WebKeysStore } from './reconcile/web-keys-store';
@@ -94,6 +98,9 @@ export function createContainer(context: HookContext, env: Environment): Contain
   c.bind(WebKeysStore).toSelf();
   c.bind(PostgresLink).toSelf();
   c.bind(ConcourseRoles).toSelf();
+  c.bind(Rollout).toSelf();
+  // The reconcile path, also run by the upgrade and rollback actions after they set the target.
+  c.bind(ReconcileHandler).toSelf();
   c.bind(STORAGE_LOCATION).toDynamicValue((ctx) => storageLocation(tools(ctx), ctx.get(UnitMemory), context));
   c.bind(VOLUME_ROOT).toDynamicValue(async (ctx) => {
     const location = await ctx.getAsync<string>(STORAGE_LOCATION);
@@ -112,6 +119,19 @@ export function createContainer(context: HookContext, env: Environment): Contain
   });
   c.bind(DOWNLOADER).to(LazyDownloader);
   c.bind(RELEASE_INSPECTOR).to(ExecReleaseInspector);
+  c.bind(RELEASE_RESOLVER_SETTINGS).toDynamicValue(async (ctx): Promise<ReleaseResolverSettings> => {
+    const config = await ctx.getAsync<CharmConfig>(CHARM_CONFIG);
+    return {
+      // CONCOURSE_CHARM_GITHUB_API: tests point it at a loopback stand-in; Juju never sets it.
+      apiBaseUrl: nonEmpty(env.CONCOURSE_CHARM_GITHUB_API) ?? 'https://api.github.com',
+      token: config.githubToken,
+      httpProxy: context.proxy.http,
+      httpsProxy: context.proxy.https,
+      noProxy: context.proxy.noProxy,
+      timeoutMs: 30_000,
+    };
+  });
+  c.bind(RELEASE_RESOLVER).to(GithubReleaseResolver);
   c.bind(MACHINE_ARCH).toConstantValue(arch === 'arm64' ? 'arm64' : 'amd64');
   c.bind(INSTALL_POLICY).toConstantValue(
     new InstallPolicy({

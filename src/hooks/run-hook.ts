@@ -10,7 +10,7 @@ import { LOGGER, type Logger } from '../ports/logger';
 import { createContainer, type Environment } from './container';
 import { GetAdminPasswordAction } from './handlers/get-admin-password-action';
 import { ReconcileHandler } from './handlers/reconcile';
-import { NotYetAvailableAction } from './handlers/release-actions';
+import { RolloutAction } from './handlers/rollout-actions';
 import { StorageStatusAction } from './handlers/storage-status-action';
 import { UnitRemovalHandler } from './handlers/unit-removal';
 import type { Handler } from './tokens';
@@ -19,8 +19,8 @@ type HandlerClass = new (...args: never[]) => Handler;
 
 const ACTIONS: Readonly<Record<string, HandlerClass>> = {
   'storage-status': StorageStatusAction,
-  upgrade: NotYetAvailableAction,
-  rollback: NotYetAvailableAction,
+  upgrade: RolloutAction,
+  rollback: RolloutAction,
   'get-admin-password': GetAdminPasswordAction,
 };
 
@@ -50,7 +50,7 @@ export async function runHook(env: Environment, configure?: (container: Containe
   try {
     const handlerClass = handlerFor(event);
     if (handlerClass === undefined) throw new Error(`no handler for action ${event.name}`);
-    container.bind(handlerClass).toSelf();
+    if (!container.isBound(handlerClass)) container.bind(handlerClass).toSelf();
     const handler = await container.getAsync<Handler>(handlerClass);
     await handler.run();
     logger.debug('hook.done', { event: event.name });

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SimModel } from '../../sim/model';
+import { deployWithPostgres, unitsOf } from '../../sim/postgres-stub';
 import { type ReleaseServer, startReleaseServer } from '../../sim/release-server';
 import { packedCharm } from '../support/packed-charm';
 
@@ -24,7 +25,7 @@ describe('deploy 3 units on one volume', () => {
   let sim: SimModel;
   beforeAll(async () => {
     sim = await model();
-    await sim.deploy('concourse-ci', {
+    await deployWithPostgres(sim, 'concourse-ci', {
       units: 3,
       config: { mode: 'auto', version: '7.14.2', 'download-url': server.downloadUrlTemplate },
     });
@@ -33,11 +34,11 @@ describe('deploy 3 units on one volume', () => {
   afterAll(async () => sim?.close());
 
   test('every unit → active, role by leadership, sharing counted', () => {
-    const units = sim.status().units;
+    const units = unitsOf(sim, 'concourse-ci');
     expect(units.map((u) => [u.name, u.workload.kind, u.workload.message])).toEqual([
-      ['concourse-ci/0', 'active', 'Web role, Concourse 7.14.2 installed · shared volume 3 units'],
-      ['concourse-ci/1', 'active', 'Worker role, Concourse 7.14.2 installed · shared volume 3 units'],
-      ['concourse-ci/2', 'active', 'Worker role, Concourse 7.14.2 installed · shared volume 3 units'],
+      ['concourse-ci/0', 'active', 'Web ready (v7.14.2) http://127.0.1.1:8080 · shared volume 3 units'],
+      ['concourse-ci/1', 'active', 'Worker ready (v7.14.2) · shared volume 3 units'],
+      ['concourse-ci/2', 'active', 'Worker ready (v7.14.2) · shared volume 3 units'],
     ]);
   });
 
@@ -77,7 +78,9 @@ describe('deploy 3 units on one volume', () => {
     const lines = sim.debugLog({ unit: added }).join('\n');
     expect(lines).toMatch(/storage\.reuse/);
     expect(lines).not.toMatch(/storage\.lock/);
-    expect(sim.status().units.find((u) => u.name === added)?.workload.message).toMatch(/shared volume 4 units/);
+    expect(unitsOf(sim, 'concourse-ci').find((u) => u.name === added)?.workload.message).toMatch(
+      /shared volume 4 units/,
+    );
   });
 
   test('storage-status action → volume, releases, units, free space', async () => {
@@ -114,12 +117,12 @@ describe('bad config through dispatch', () => {
   ])('%j → blocked with the reason, nothing written to the volume', async (bad, message) => {
     const sim = await model();
     try {
-      await sim.deploy('concourse-ci', {
+      await deployWithPostgres(sim, 'concourse-ci', {
         units: 1,
         config: { version: '7.14.2', 'download-url': server.downloadUrlTemplate, ...bad },
       });
       await sim.settle();
-      const [unit] = sim.status().units;
+      const [unit] = unitsOf(sim, 'concourse-ci');
       expect(unit?.workload.kind).toBe('blocked');
       expect(unit?.workload.message).toContain(message);
       expect(unit?.agent).toBe('idle');
@@ -132,17 +135,17 @@ describe('bad config through dispatch', () => {
   test('bad config fixed → unit recovers to active', async () => {
     const sim = await model();
     try {
-      await sim.deploy('concourse-ci', {
+      await deployWithPostgres(sim, 'concourse-ci', {
         units: 1,
         config: { mode: 'foo', version: '7.14.2', 'download-url': server.downloadUrlTemplate },
       });
       await sim.settle();
-      expect(sim.status().units[0]?.workload.kind).toBe('blocked');
+      expect(unitsOf(sim, 'concourse-ci')[0]?.workload.kind).toBe('blocked');
       await sim.config('concourse-ci', { mode: 'all' });
       await sim.settle();
-      expect(sim.status().units[0]?.workload).toEqual({
+      expect(unitsOf(sim, 'concourse-ci')[0]?.workload).toEqual({
         kind: 'active',
-        message: 'Web+worker role, Concourse 7.14.2 installed · volume not shared',
+        message: 'Web+worker ready (v7.14.2) http://127.0.1.1:8080 · volume not shared',
       });
     } finally {
       await sim.close();
@@ -158,12 +161,12 @@ describe('dispatch without a Node runtime', () => {
       const fakeBin = join(sim.root, 'old-node-bin');
       mkdirSync(fakeBin, { recursive: true });
       writeFileSync(join(fakeBin, 'node'), '#!/bin/sh\n[ "$1" = -e ] && exit 1\necho v18.19.0\n', { mode: 0o755 });
-      await sim.deploy('concourse-ci', { units: 1, config: { version: '7.14.2' } });
+      await deployWithPostgres(sim, 'concourse-ci', { units: 1, config: { version: '7.14.2' } });
       const run = await sim.runHook('concourse-ci/0', 'update-status', {
         env: { PATH: `${sim.toolsPath}:${fakeBin}:/usr/bin:/bin` },
       });
       expect(run.exitCode).toBe(0);
-      expect(sim.status().units[0]?.workload).toEqual({
+      expect(unitsOf(sim, 'concourse-ci')[0]?.workload).toEqual({
         kind: 'blocked',
         message:
           "No Node.js >= 20.18.1 and the node snap could not be installed: run 'sudo snap install node --channel=22/stable --classic' on the machine",
@@ -176,7 +179,7 @@ describe('dispatch without a Node runtime', () => {
 
 function existsOnVolume(sim: SimModel, path: string): boolean {
   try {
-    statSync(join(sim.volumeHostPath(sim.status().units[0]?.name ?? ''), path));
+    statSync(join(sim.volumeHostPath(unitsOf(sim, 'concourse-ci')[0]?.name ?? ''), path));
     return true;
   } catch {
     return false;

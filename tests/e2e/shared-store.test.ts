@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BindVolume } from '../../sim/bind-volume';
 import { SimModel } from '../../sim/model';
+import { deployWithPostgres, unitsOf } from '../../sim/postgres-stub';
 import { type ReleaseServer, startReleaseServer } from '../../sim/release-server';
 import { SshfsVolume } from '../../sim/sshfs-volume';
 import { packedCharm } from '../support/packed-charm';
@@ -19,7 +20,7 @@ beforeAll(async () => {
   await server.addRelease({ version: '7.14.2', fillerBytes: 16 * MiB });
   const sim = await SimModel.create({ charm: await packedCharm() });
   try {
-    await sim.deploy('concourse-ci', { units: 1, config: charmConfig(server) });
+    await deployWithPostgres(sim, 'concourse-ci', { units: 1, config: charmConfig(server) });
     await sim.settle();
     singleUnitBytes = diskBytes(sim.volumeHostPath('concourse-ci/0'));
   } finally {
@@ -31,7 +32,7 @@ afterAll(async () => server?.close());
 async function deployTogether(units: number, volume?: BindVolume | SshfsVolume) {
   const before = server.downloads('7.14.2');
   const sim = await SimModel.create({ charm: await packedCharm() });
-  await sim.deploy('concourse-ci', { units, config: charmConfig(server), ...(volume ? { volume } : {}) });
+  await deployWithPostgres(sim, 'concourse-ci', { units, config: charmConfig(server), ...(volume ? { volume } : {}) });
   await sim.settle({ maxRounds: 400 });
   return { sim, downloads: server.downloads('7.14.2') - before };
 }
@@ -41,12 +42,12 @@ async function deployTogether(units: number, volume?: BindVolume | SshfsVolume) 
  * path resolves into the same release, and on the volume itself that release is one set of files.
  */
 async function expectOneStore(sim: SimModel, units: number, downloads: number, volumePath: string): Promise<void> {
-  const status = sim.status().units;
+  const status = unitsOf(sim, 'concourse-ci');
   expect(status).toHaveLength(units);
   for (const u of status) {
     expect(u.workload, u.name).toEqual({
       kind: 'active',
-      message: expect.stringMatching(new RegExp(`Concourse 7\\.14\\.2 installed · shared volume ${units} units$`)),
+      message: expect.stringMatching(new RegExp(`ready \\(v7\\.14\\.2\\).* · shared volume ${units} units$`)),
     });
   }
   expect(downloads).toBe(1);
@@ -80,7 +81,7 @@ describe.each([3, 10, 30])('%i units started at once on one local volume', (unit
       await sim.config('concourse-ci', { 'log-level': level });
       await sim.settle({ maxRounds: 400 });
     }
-    expect(sim.status().units.every((u) => u.agent === 'idle' && u.workload.kind === 'active')).toBe(true);
+    expect(unitsOf(sim, 'concourse-ci').every((u) => u.agent === 'idle' && u.workload.kind === 'active')).toBe(true);
     expect(server.downloads('7.14.2')).toBe(before);
     expect(await publishedReleases(sim.volumeHostPath('concourse-ci/0'))).toEqual(['7.14.2']);
   });
@@ -110,7 +111,7 @@ describe('3 units on one sshfs export, one mount per unit', () => {
   test('one download, every unit active on the same release, the worker dir kept off the network filesystem', async () => {
     await expectOneStore(sim, 3, downloads, volume.exportPath ?? '');
     expect(await publishedReleases(volume.exportPath ?? '')).toEqual(['7.14.2']);
-    const mounts = new Set(sim.status().units.map((u) => sim.volumeHostPath(u.name)));
+    const mounts = new Set(unitsOf(sim, 'concourse-ci').map((u) => sim.volumeHostPath(u.name)));
     expect(mounts.size).toBe(3);
     const state = JSON.parse(readFileSync(join(volume.exportPath ?? '', 'worker/concourse-ci-1/state.json'), 'utf8'));
     expect(state.workDir).toBe('/var/lib/concourse-worker/concourse-ci-1/work_dir');
@@ -124,7 +125,9 @@ describe('3 units on one sshfs export, one mount per unit', () => {
     const log = sim.debugLog({ unit: added }).join('\n');
     expect(log).toMatch(/storage\.reuse/);
     expect(log).not.toMatch(/storage\.lock/);
-    expect(sim.status().units.find((u) => u.name === added)?.workload.message).toMatch(/shared volume 4 units$/);
+    expect(unitsOf(sim, 'concourse-ci').find((u) => u.name === added)?.workload.message).toMatch(
+      /shared volume 4 units$/,
+    );
   });
 });
 
@@ -137,13 +140,13 @@ describe('offline install from the concourse-release resource', () => {
       const { buildReleaseTarball } = await import('../../sim/release-tarball');
       const { writeFileSync } = await import('node:fs');
       writeFileSync(tarball, (await buildReleaseTarball({ version: '7.14.2', fillerBytes: MiB })).data);
-      await sim.deploy('concourse-ci', {
+      await deployWithPostgres(sim, 'concourse-ci', {
         units: 2,
         config: charmConfig(server, { 'download-url': 'http://127.0.0.1:9/unreachable/{version}.tgz' }),
         resources: { 'concourse-release': tarball },
       });
       await sim.settle();
-      expect(sim.status().units.map((u) => u.workload.kind)).toEqual(['active', 'active']);
+      expect(unitsOf(sim, 'concourse-ci').map((u) => u.workload.kind)).toEqual(['active', 'active']);
       expect(server.downloads()).toBe(before);
       const manifest = await import('node:fs').then((fs) =>
         JSON.parse(
@@ -164,13 +167,13 @@ describe('offline install of the wrong version', () => {
       const tarball = join(sim.root, 'concourse.tgz');
       const { buildReleaseTarball } = await import('../../sim/release-tarball');
       writeFileSync(tarball, (await buildReleaseTarball({ version: '7.14.1', fillerBytes: MiB })).data);
-      await sim.deploy('concourse-ci', {
+      await deployWithPostgres(sim, 'concourse-ci', {
         units: 1,
         config: charmConfig(server),
         resources: { 'concourse-release': tarball },
       });
       await sim.settle();
-      expect(sim.status().units[0]?.workload).toEqual({
+      expect(unitsOf(sim, 'concourse-ci')[0]?.workload).toEqual({
         kind: 'blocked',
         message: 'Concourse 7.14.2 rejected: the release is 7.14.1; attach or point download-url at 7.14.2',
       });
@@ -185,18 +188,21 @@ describe('shared-storage modes', () => {
   test('required and alone on the volume → blocked with guidance; a second unit on it → both active', async () => {
     const sim = await SimModel.create({ charm: await packedCharm() });
     try {
-      await sim.deploy('concourse-ci', { units: 1, config: charmConfig(server, { 'shared-storage': 'required' }) });
+      await deployWithPostgres(sim, 'concourse-ci', {
+        units: 1,
+        config: charmConfig(server, { 'shared-storage': 'required' }),
+      });
       await sim.settle();
-      expect(sim.status().units[0]?.workload).toEqual({
+      expect(unitsOf(sim, 'concourse-ci')[0]?.workload).toEqual({
         kind: 'blocked',
         message:
           'No other unit shares the volume at /var/lib/concourse (shared-storage=required): mount the shared filesystem there on every unit',
       });
       await sim.addUnit('concourse-ci');
       await sim.settle();
-      expect(sim.status().units.map((u) => u.workload.message)).toEqual([
-        'Web role, Concourse 7.14.2 installed · shared volume 2 units',
-        'Worker role, Concourse 7.14.2 installed · shared volume 2 units',
+      expect(unitsOf(sim, 'concourse-ci').map((u) => u.workload.message)).toEqual([
+        'Web ready (v7.14.2) http://127.0.1.1:8080 · shared volume 2 units',
+        'Worker ready (v7.14.2) · shared volume 2 units',
       ]);
     } finally {
       await sim.close();
@@ -207,12 +213,15 @@ describe('shared-storage modes', () => {
     const before = server.downloads('7.14.2');
     const sim = await SimModel.create({ charm: await packedCharm() });
     try {
-      await sim.deploy('concourse-ci', { units: 2, config: charmConfig(server, { 'shared-storage': 'none' }) });
+      await deployWithPostgres(sim, 'concourse-ci', {
+        units: 2,
+        config: charmConfig(server, { 'shared-storage': 'none' }),
+      });
       await sim.settle();
       expect(server.downloads('7.14.2') - before).toBe(2);
-      expect(sim.status().units.map((u) => u.workload.message)).toEqual([
-        'Web role, Concourse 7.14.2 installed · private release store',
-        'Worker role, Concourse 7.14.2 installed · private release store',
+      expect(unitsOf(sim, 'concourse-ci').map((u) => u.workload.message)).toEqual([
+        'Web ready (v7.14.2) http://127.0.1.1:8080 · private release store',
+        'Worker ready (v7.14.2) · private release store',
       ]);
       const vol = sim.volumeHostPath('concourse-ci/0');
       expect(await publishedReleases(join(vol, '.unit-private/concourse-ci-0'))).toEqual(['7.14.2']);

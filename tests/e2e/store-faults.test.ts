@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SimModel } from '../../sim/model';
+import { deployWithPostgres, unitsOf } from '../../sim/postgres-stub';
 import { type ReleaseFault, type ReleaseServer, startReleaseServer } from '../../sim/release-server';
 import { DEFAULT_ABSOLUTE_TARGET, type HostileVariant } from '../../sim/release-tarball';
 import { TmpfsVolume } from '../../sim/tmpfs-volume';
@@ -30,7 +31,7 @@ async function withSim(body: (sim: SimModel) => Promise<void>, env: Record<strin
   }
 }
 
-const workload = (sim: SimModel, unit = UNIT) => sim.status().units.find((u) => u.name === unit)?.workload;
+const workload = (sim: SimModel, unit = UNIT) => unitsOf(sim, 'concourse-ci').find((u) => u.name === unit)?.workload;
 const volumeOf = (sim: SimModel) => sim.volumeHostPath(UNIT);
 
 describe('downloader killed with SIGKILL at each step', () => {
@@ -46,7 +47,7 @@ describe('downloader killed with SIGKILL at each step', () => {
       await server.addRelease({ version: '7.20.0', fillerBytes: 8 * MiB });
       const before = server.downloads('7.20.0');
       await withSim(async (sim) => {
-        await sim.deploy('concourse-ci', { units: 2, config: charmConfig(server, { version: '7.20.0' }) });
+        await deployWithPostgres(sim, 'concourse-ci', { units: 2, config: charmConfig(server, { version: '7.20.0' }) });
         const hook = await sim.startHook(UNIT, 'install', { env: { CONCOURSE_CHARM_STOP_AT: step } });
         expect(await hook.stoppedAt).toBe(step);
         hook.kill('SIGKILL');
@@ -54,10 +55,10 @@ describe('downloader killed with SIGKILL at each step', () => {
         const expected = visible.length === 0 ? [] : ['7.20.0'];
         expect(await publishedReleases(volumeOf(sim))).toEqual(expected);
 
-        if (sim.status().units.find((u) => u.name === UNIT)?.agent === 'error')
+        if (unitsOf(sim, 'concourse-ci').find((u) => u.name === UNIT)?.agent === 'error')
           await sim.resolve(UNIT, { retry: false });
         await sim.settle();
-        expect(sim.status().units.map((u) => u.workload.kind)).toEqual(['active', 'active']);
+        expect(unitsOf(sim, 'concourse-ci').map((u) => u.workload.kind)).toEqual(['active', 'active']);
         expect(await publishedReleases(volumeOf(sim))).toEqual(['7.20.0']);
         expect(stagingEntries(volumeOf(sim))).toEqual([]);
         const downloads = server.downloads('7.20.0') - before;
@@ -71,7 +72,7 @@ describe('storage-status during a download', () => {
   test('another unit mid-download → lock held, who downloads which version and how far', async () => {
     await server.addRelease({ version: '7.21.0', fillerBytes: 8 * MiB });
     await withSim(async (sim) => {
-      await sim.deploy('concourse-ci', { units: 2, config: charmConfig(server, { version: '7.21.0' }) });
+      await deployWithPostgres(sim, 'concourse-ci', { units: 2, config: charmConfig(server, { version: '7.21.0' }) });
       const hook = await sim.startHook(UNIT, 'install', {
         env: { CONCOURSE_CHARM_STOP_AT: 'storage.download.progress' },
       });
@@ -128,7 +129,7 @@ describe('download faults', () => {
     async (fault, kind, message) => {
       const v = await release(fault);
       await withSim(async (sim) => {
-        await sim.deploy('concourse-ci', { units: 1, config: charmConfig(server, { version: v }) });
+        await deployWithPostgres(sim, 'concourse-ci', { units: 1, config: charmConfig(server, { version: v }) });
         await sim.settle();
         expect(workload(sim)).toEqual({ kind, message: expect.stringMatching(message) });
         expect(await publishedReleases(volumeOf(sim))).toEqual([]);
@@ -155,7 +156,7 @@ describe('download faults', () => {
     async (fault) => {
       const v = await release(fault);
       await withSim(async (sim) => {
-        await sim.deploy('concourse-ci', { units: 1, config: charmConfig(server, { version: v }) });
+        await deployWithPostgres(sim, 'concourse-ci', { units: 1, config: charmConfig(server, { version: v }) });
         await sim.settle();
         expect(workload(sim)?.kind).toBe('active');
         expect(server.downloads(v)).toBe(1);
@@ -169,7 +170,7 @@ describe('download faults', () => {
     const v = `7.31.0`;
     server.addRawRelease(v, Buffer.from('<html>mirror login page</html>'));
     await withSim(async (sim) => {
-      await sim.deploy('concourse-ci', { units: 1, config: charmConfig(server, { version: v }) });
+      await deployWithPostgres(sim, 'concourse-ci', { units: 1, config: charmConfig(server, { version: v }) });
       await sim.settle();
       expect(workload(sim)).toEqual({
         kind: 'blocked',
@@ -194,7 +195,7 @@ describe('hostile tarballs', () => {
     async (hostile, v) => {
       await server.addRelease({ version: v, fillerBytes: MiB, hostile });
       await withSim(async (sim) => {
-        await sim.deploy('concourse-ci', { units: 1, config: charmConfig(server, { version: v }) });
+        await deployWithPostgres(sim, 'concourse-ci', { units: 1, config: charmConfig(server, { version: v }) });
         await sim.settle();
         expect(workload(sim)).toEqual({
           kind: 'blocked',
@@ -213,7 +214,7 @@ describe('disk full', () => {
   test('first install on a volume smaller than needed → blocked naming free and needed; volume grown → installed', async () => {
     const volume = new TmpfsVolume('concourse-data', { sizeBytes: 32 * MiB });
     await withSim(async (sim) => {
-      await sim.deploy('concourse-ci', { units: 1, config: charmConfig(server), volume });
+      await deployWithPostgres(sim, 'concourse-ci', { units: 1, config: charmConfig(server), volume });
       await sim.settle();
       expect(workload(sim)).toEqual({
         kind: 'blocked',
@@ -232,7 +233,7 @@ describe('disk full', () => {
     await server.addRelease({ version: '7.50.0', fillerBytes: 90 * MiB });
     const volume = new TmpfsVolume('concourse-data', { sizeBytes: 96 * MiB });
     await withSim(async (sim) => {
-      await sim.deploy('concourse-ci', { units: 1, config: charmConfig(server), volume });
+      await deployWithPostgres(sim, 'concourse-ci', { units: 1, config: charmConfig(server), volume });
       await sim.settle();
       expect(workload(sim)?.kind).toBe('active');
 
@@ -253,7 +254,7 @@ describe('disk full', () => {
       execFileSync('mount', ['-o', 'remount,size=256m', volume.hostPath ?? '']);
       const before = server.downloads('7.50.0');
       await sim.updateStatus();
-      expect(workload(sim)?.message).toMatch(/Concourse 7\.50\.0 installed/);
+      expect(workload(sim)?.message).toMatch(/\(v7\.50\.0\)/);
       expect(server.downloads('7.50.0') - before).toBe(1);
     });
   });
@@ -270,7 +271,7 @@ describe('volume faults', () => {
 
   test('volume missing, then a file in its place → blocked with guidance each time; volume back → active', async () => {
     await withSim(async (sim) => {
-      await sim.deploy('concourse-ci', { units: 1, config: charmConfig(server) });
+      await deployWithPostgres(sim, 'concourse-ci', { units: 1, config: charmConfig(server) });
       await sim.settle();
       const vol = volumeOf(sim);
       const aside = `${vol}.aside`;
@@ -299,7 +300,7 @@ describe('volume faults', () => {
 
   test('read-only volume → blocked: remount read-write; fixed → active', async () => {
     await withSim(async (sim) => {
-      await sim.deploy('concourse-ci', { units: 1, config: charmConfig(server) });
+      await deployWithPostgres(sim, 'concourse-ci', { units: 1, config: charmConfig(server) });
       await sim.settle();
       const restore = cover(sim, volumeOf(sim), ['ro']);
       try {
@@ -318,7 +319,7 @@ describe('volume faults', () => {
 
   test('volume replaced by an empty dir (failed mount) or another volume → blocked, nothing installed there; restored → active', async () => {
     await withSim(async (sim) => {
-      await sim.deploy('concourse-ci', { units: 1, config: charmConfig(server) });
+      await deployWithPostgres(sim, 'concourse-ci', { units: 1, config: charmConfig(server) });
       await sim.settle();
       const empty = join(sim.root, 'empty-mountpoint');
       mkdirSync(empty);
@@ -358,7 +359,7 @@ describe('volume faults', () => {
 describe('unit removal', () => {
   test('a unit removed → only its own dir goes; releases, volume id and other units untouched', async () => {
     await withSim(async (sim) => {
-      await sim.deploy('concourse-ci', { units: 3, config: charmConfig(server) });
+      await deployWithPostgres(sim, 'concourse-ci', { units: 3, config: charmConfig(server) });
       await sim.settle();
       const vol = volumeOf(sim);
       const id = execFileSync('cat', [join(vol, '.volume-id')], { encoding: 'utf8' });
@@ -368,7 +369,9 @@ describe('unit removal', () => {
       expect(existsSync(join(vol, 'worker/concourse-ci-1/state.json'))).toBe(true);
       expect(await publishedReleases(vol)).toEqual(['7.14.2']);
       expect(execFileSync('cat', [join(vol, '.volume-id')], { encoding: 'utf8' })).toBe(id);
-      expect(sim.status().units.map((u) => [u.name, u.workload.kind, u.workload.message.split(' · ')[1]])).toEqual([
+      expect(
+        unitsOf(sim, 'concourse-ci').map((u) => [u.name, u.workload.kind, u.workload.message.split(' · ')[1]]),
+      ).toEqual([
         ['concourse-ci/0', 'active', 'shared volume 2 units'],
         ['concourse-ci/1', 'active', 'shared volume 2 units'],
       ]);
@@ -381,12 +384,12 @@ describe('waiting for another unit', () => {
     await server.addRelease({ version: '7.60.0', fillerBytes: 6 * MiB });
     server.setFault('7.60.0', { kind: 'throttle', bytesPerSecond: 2 * MiB });
     await withSim(async (sim) => {
-      await sim.deploy('concourse-ci', {
+      await deployWithPostgres(sim, 'concourse-ci', {
         units: 3,
         config: charmConfig(server, { version: '7.60.0', 'storage-wait-timeout': 1 }),
       });
       await sim.settle();
-      expect(sim.status().units.map((u) => u.workload.kind)).toEqual(['active', 'active', 'active']);
+      expect(unitsOf(sim, 'concourse-ci').map((u) => u.workload.kind)).toEqual(['active', 'active', 'active']);
       expect(server.downloads('7.60.0')).toBe(1);
       const log = sim.debugLog().join('\n');
       expect(log).toMatch(/Concourse 7\.60\.0 being downloaded by concourse-ci\/\d \(\d+%\)/);

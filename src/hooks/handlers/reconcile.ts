@@ -5,12 +5,12 @@
 
 import { inject, injectable } from 'inversify';
 import type { CharmConfig } from '../../domain/charm-config';
-import { InvalidInputError } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
 import type { InstallPolicy } from '../../domain/install-policy';
 import { rolesFor } from '../../domain/roles';
 import { joinStatus, readyMessage } from '../../domain/status';
-import type { ConcourseVersion } from '../../domain/version';
+import { describeRollout, RUNNING_VERSION_KEY } from '../../domain/upgrade-coordinator';
+import { ConcourseVersion, compareVersions } from '../../domain/version';
 import { checkVolumeIdentity } from '../../domain/volume-identity';
 import {
   collectsGarbage,
@@ -30,6 +30,7 @@ import { INSTALLED_VERSION_KEY, PeerView, ROLES_KEY } from '../reconcile/peer-vi
 import { RelationOutbox } from '../reconcile/relation-outbox';
 import type { ReleaseCollector } from '../reconcile/release-collector';
 import { quietly, type ReleaseInstaller } from '../reconcile/release-installer';
+import { Rollout } from '../reconcile/rollout';
 import { MEMORY_KEYS, UnitMemory } from '../reconcile/unit-memory';
 import { type Handler, INSTALL_POLICY, RELEASE_COLLECTOR, RELEASE_INSTALLER } from '../tokens';
 
@@ -47,6 +48,7 @@ export class ReconcileHandler implements Handler {
     @inject(PeerView) private readonly peerView: PeerView,
     @inject(RelationOutbox) private readonly outbox: RelationOutbox,
     @inject(ConcourseRoles) private readonly concourse: ConcourseRoles,
+    @inject(Rollout) private readonly rollout: Rollout,
     @inject(CLOCK) private readonly clock: Clock,
     @inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -81,71 +83,78 @@ export class ReconcileHandler implements Handler {
 
     const leader = await this.tools.isLeader();
     const roles = rolesFor(this.config.mode, leader);
-    const version = this.targetVersion();
-    const v = version.toString();
+    const target = await this.rollout.target(leader);
+    const t = target.toString();
     const layout = workerLayout({
       unit: this.context.unit,
       volumeRoot: this.store.root,
       volumeIsNetworkFilesystem: facts.networkFilesystem,
       workDirOverride: this.config.workerWorkDir,
     });
+    // What this unit's services run (remembered once they ran it), and what they may run now: web units switch to
+    // the target at once, workers once a web runs it (UpgradeCoordinator).
     const running = await this.memory.get(MEMORY_KEYS.workloadVersion);
+    const decision = await this.rollout.decide(target, roles, running);
+    const runVersion = decision.kind === 'run-target' ? target : ConcourseVersion.parse(decision.version);
+    const v = runVersion.toString();
     const record = (runningVersion: string | undefined) =>
       this.store.writeUnitState(layout.unitDirName, {
         unit: this.unit,
         roles: [...roles],
         runningVersion,
-        targetVersion: v,
+        targetVersion: t,
         workDir: layout.workDir,
         updatedAt: new Date(this.clock.now()).toISOString(),
       });
     // Each store is collected by one unit: the shared one by the leader, a private one by its owner.
     const collects = collectsGarbage(leader, this.config.sharedStorage);
-    const firstUse = running !== v;
-    if (firstUse) {
-      // Recorded before the release is used, so the leader's garbage collection never removes what this unit is
+    const onTarget = running === t;
+    if (!onTarget) {
+      // Recorded before the target is installed, so the leader's garbage collection never removes what this unit is
       // about to switch to; and collected first, so releases beyond keep-releases make room for the new one.
       await record(running);
-      if (collects) await this.collect(v);
+      if (collects) await this.collect(t);
     }
-
-    await this.installer.ensure(version, { quiet: !firstUse });
-    if ((await this.store.currentVersion()) !== v) {
-      await this.store.switchCurrent(v);
-      this.logger.info('storage.current.switched', { version: v });
+    // The target is installed beside the running release even while this unit holds: nothing stops for a download.
+    await this.installer.ensure(target, { quiet: onTarget });
+    if (v === t && (await this.store.currentVersion()) !== t) {
+      await this.store.switchCurrent(t);
+      this.logger.info('storage.current.switched', { version: t });
     }
-    await record(v);
-    this.outbox.toPeers({ [INSTALLED_VERSION_KEY]: v, [ROLES_KEY]: roles.join(',') });
-    if (collects) await this.collect(v);
+    this.outbox.toPeers({ [INSTALLED_VERSION_KEY]: t, [ROLES_KEY]: roles.join(',') });
     const { url } = await this.concourse.converge({
       roles,
       leader,
-      version,
+      version: runVersion,
       volumeRoot: this.store.root,
       layout,
     });
-    if (firstUse) {
+    await record(v);
+    this.outbox.toPeers({ [RUNNING_VERSION_KEY]: v });
+    if (running !== v) {
+      this.logger.info('concourse.version.running', { version: v, previous: running ?? 'none' });
       await this.tools.applicationVersionSet(v);
       await this.memory.remember({ [MEMORY_KEYS.workloadVersion]: v });
     }
-    await this.tools.statusSet(
-      'active',
-      joinStatus(readyMessage(roles, v, url), describeSharing(sharing, this.config.sharedStorage)),
-    );
+    if (collects && v === t) await this.collect(t);
+    const sharingText = describeSharing(sharing, this.config.sharedStorage);
+    if (leader) {
+      const progress = await this.rollout.progress(target, { unit: this.unit, roles, running: v });
+      if (progress.pending.some((u) => u.running !== undefined)) {
+        await this.tools.statusSet(
+          'maintenance',
+          joinStatus(describeRollout(progress, running, compareVersions), sharingText),
+        );
+        return;
+      }
+    }
+    const holding = decision.kind === 'hold' ? decision.reason : undefined;
+    await this.tools.statusSet('active', joinStatus(readyMessage(roles, v, url), holding, sharingText));
   }
 
   /** Garbage collection is housekeeping: its failure (EACCES on a root-squashed NFS...) must not fail the hook. */
   private async collect(target: string): Promise<void> {
     await quietly(() => this.collector.collect(target, this.config.keepReleases), this.logger, 'storage.gc.failed');
-  }
-
-  private targetVersion(): ConcourseVersion {
-    if (this.config.version === undefined) {
-      throw new InvalidInputError(
-        'No Concourse version set: run juju config <application> version=7.14.2 (following the latest release is not supported yet)',
-      );
-    }
-    return this.config.version;
   }
 
   private get unit(): string {

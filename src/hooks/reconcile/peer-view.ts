@@ -5,6 +5,7 @@ import { inject, injectable } from 'inversify';
 import { LINK_KEYS } from '../../domain/concourse-links';
 import type { HookContext } from '../../domain/hook-event';
 import { type PeerBags, parsePeerBags, planPeerRefresh, volumesOf, withPeerBag } from '../../domain/peer-view';
+import { RUNNING_VERSION_KEY } from '../../domain/upgrade-coordinator';
 import { VOLUME_ID_KEY } from '../../domain/volume-sharing';
 import { HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
 import { MEMORY_KEYS, UnitMemory } from './unit-memory';
@@ -17,6 +18,7 @@ const VIEW_KEYS = [
   VOLUME_ID_KEY,
   ROLES_KEY,
   INSTALLED_VERSION_KEY,
+  RUNNING_VERSION_KEY,
   LINK_KEYS.tsaHost,
   LINK_KEYS.tsaPort,
   LINK_KEYS.tsaPublicKey,

@@ -1,6 +1,6 @@
-// Test support: a stand-in PostgreSQL (a stub application speaking postgresql_client) that answers a Concourse
+// Simulator: a stand-in PostgreSQL (a stub application speaking postgresql_client) that answers a Concourse
 // application's database request the way the postgresql charm does: `endpoints` and a `secret-user` secret.
-import type { SimModel } from '../../sim/model';
+import type { SimModel } from './model';
 
 export const POSTGRES_APP = 'postgresql';
 export const POSTGRES_ENDPOINTS = '10.20.30.40:5432';
@@ -37,4 +37,19 @@ export async function sharePostgresCredentials(sim: SimModel, relationId: string
     'secret-user': secretUri,
     version: '16.6',
   });
+}
+
+/** `juju deploy` of a charm application plus its database: what most tests of other concerns want to start from. */
+export async function deployWithPostgres(
+  sim: SimModel,
+  app: string,
+  opts: Parameters<SimModel['deploy']>[1],
+): Promise<PostgresStub> {
+  await sim.deploy(app, opts);
+  return relatePostgres(sim, app);
+}
+
+/** The status of one application's units (the stand-in database's units left out). */
+export function unitsOf(sim: SimModel, app: string): ReturnType<SimModel['status']>['units'] {
+  return sim.status().units.filter((u) => u.name.startsWith(`${app}/`));
 }

@@ -1,0 +1,96 @@
+// Domain: the roll-out of a new Concourse version across units, as a pure function of declarative state (DESIGN.md
+// section 4). No handshakes: the leader owns `target-version` in the peer application bag; each unit publishes the
+// version it runs (`running-version`) and its roles; every hook of every unit recomputes the same answers, so a
+// retried, re-ordered or lost hook changes nothing, and a new leader simply continues.
+//
+// Rules:
+// - Web units switch as soon as the target is installed (nothing stops before the download: it goes beside).
+// - A worker switches once some web unit runs the target (or when its application has no web it could wait for).
+// - A unit that runs nothing yet starts directly on the target (a new unit never starts on an old release).
+
+import type { Role } from './roles';
+
+export const TARGET_VERSION_KEY = 'target-version';
+/** The config `version` the leader last turned into a target: a config change re-targets, an action's target stays. */
+export const CONFIG_VERSION_KEY = 'config-version';
+export const RUNNING_VERSION_KEY = 'running-version';
+
+export interface UnitReport {
+  readonly unit: string;
+  readonly roles: readonly Role[];
+  /** What it runs; undefined before its services first started. */
+  readonly running: string | undefined;
+}
+
+/**
+ * The leader's new target: the config's version when the operator changed it since it was last turned into a target;
+ * otherwise the target kept (set by `upgrade`/`rollback`), or the config's version when none was ever set.
+ */
+export function leaderTarget(input: {
+  readonly configVersion: string | undefined;
+  readonly lastConfigVersion: string | undefined;
+  readonly currentTarget: string | undefined;
+}): { readonly target: string | undefined; readonly configVersion: string | undefined } {
+  const { configVersion, lastConfigVersion, currentTarget } = input;
+  if (configVersion !== undefined && configVersion !== lastConfigVersion)
+    return { target: configVersion, configVersion };
+  return { target: currentTarget ?? configVersion, configVersion: lastConfigVersion ?? configVersion };
+}
+
+export type SwitchDecision =
+  | { readonly kind: 'run-target' }
+  | { readonly kind: 'hold'; readonly version: string; readonly reason: string };
+
+/** Whether this unit may run the target now, or keeps what it runs (and why, for its status). */
+export function decideSwitch(input: {
+  readonly target: string;
+  readonly self: UnitReport;
+  /** Every other unit whose version matters: peers, and the web units of related applications (`flight`). */
+  readonly others: readonly UnitReport[];
+  /** Whether a web exists that this unit's worker should wait for (its own application's or a related one). */
+  readonly webExpected: boolean;
+}): SwitchDecision {
+  const { target, self } = input;
+  if (self.running === undefined || self.running === target) return { kind: 'run-target' };
+  if (self.roles.includes('web')) return { kind: 'run-target' };
+  const webOnTarget = input.others.some((u) => u.roles.includes('web') && u.running === target);
+  if (webOnTarget || !input.webExpected) return { kind: 'run-target' };
+  return { kind: 'hold', version: self.running, reason: `waiting for a web unit to run ${target} first` };
+}
+
+export interface RolloutProgress {
+  readonly target: string;
+  readonly done: number;
+  readonly total: number;
+  readonly complete: boolean;
+  /** Units not on the target yet, with what they run. */
+  readonly pending: readonly UnitReport[];
+}
+
+/** How far the roll-out is, over every unit of the application (the leader's view). */
+export function rolloutProgress(target: string, units: readonly UnitReport[]): RolloutProgress {
+  const pending = units.filter((u) => u.running !== target);
+  return { target, done: units.length - pending.length, total: units.length, complete: pending.length === 0, pending };
+}
+
+/** `Upgrading to v7.14.3: 3/5 units` (or `Rolling back to`), for the leader's status while units switch. */
+export function describeRollout(
+  progress: RolloutProgress,
+  previous: string | undefined,
+  compare: (a: string, b: string) => number,
+): string {
+  const verb = previous !== undefined && compare(progress.target, previous) < 0 ? 'Rolling back' : 'Upgrading';
+  return `${verb} to v${progress.target}: ${progress.done}/${progress.total} units`;
+}
+
+/** `rollback` without a version: the newest release on the volume older than the one running. */
+export function rollbackTarget(
+  running: string,
+  available: readonly string[],
+  compare: (a: string, b: string) => number,
+): string | undefined {
+  return [...available]
+    .filter((v) => compare(v, running) < 0)
+    .sort(compare)
+    .pop();
+}

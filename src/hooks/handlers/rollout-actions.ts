@@ -1,0 +1,108 @@
+// Hooks: the `upgrade` and `rollback` actions, run on the leader. Each fetches or finds the release first (upgrade,
+// to the given version or the latest release on GitHub, downloads it once through the store; rollback only accepts a release already on the volume, so it needs no
+// download), and only then sets the application's target version: a failure changes nothing and every unit stays
+// where it is. The leader then switches itself in the same action; the other units follow on the peer event the
+// new target causes (web units first, workers once a web runs it), and the leader's status tracks the progress.
+
+import { inject, injectable } from 'inversify';
+import { z } from 'zod';
+import { InvalidInputError } from '../../domain/errors';
+import type { HookContext } from '../../domain/hook-event';
+import { rollbackTarget, TARGET_VERSION_KEY } from '../../domain/upgrade-coordinator';
+import { ConcourseVersion, compareVersions } from '../../domain/version';
+import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
+import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
+import { HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
+import { RELEASE_RESOLVER, type ReleaseResolver } from '../../ports/release-resolver';
+import { RelationOutbox } from '../reconcile/relation-outbox';
+import type { ReleaseInstaller } from '../reconcile/release-installer';
+import { Rollout } from '../reconcile/rollout';
+import { MEMORY_KEYS, UnitMemory } from '../reconcile/unit-memory';
+import { type Handler, RELEASE_INSTALLER } from '../tokens';
+import { parseActionParams } from './action-params';
+import { ReconcileHandler } from './reconcile';
+
+const versionParams = z.object({ version: z.string().optional() }).strict();
+
+@injectable()
+export class RolloutAction implements Handler {
+  constructor(
+    @inject(HOOK_CONTEXT) private readonly context: HookContext,
+    @inject(HOOK_TOOLS) private readonly tools: HookTools,
+    @inject(PEER_RELATION) private readonly peers: PeerRelation,
+    @inject(BINARY_STORE) private readonly store: BinaryStore,
+    @inject(RELEASE_INSTALLER) private readonly installer: ReleaseInstaller,
+    @inject(RelationOutbox) private readonly outbox: RelationOutbox,
+    @inject(Rollout) private readonly rollout: Rollout,
+    @inject(UnitMemory) private readonly memory: UnitMemory,
+    @inject(ReconcileHandler) private readonly reconcile: ReconcileHandler,
+    @inject(RELEASE_RESOLVER) private readonly resolver: ReleaseResolver,
+  ) {}
+
+  private chooseTarget(requested: ConcourseVersion | undefined): Promise<ConcourseVersion> {
+    return this.context.event.name === 'rollback' ? this.rollbackTarget(requested) : this.upgradeTarget(requested);
+  }
+
+  async run(): Promise<void> {
+    const { version } = parseActionParams(versionParams, await this.tools.actionGet());
+    const requested =
+      version === undefined || version.trim() === '' ? undefined : ConcourseVersion.parse(version, 'version parameter');
+    const name = this.context.event.name;
+    if (!(await this.tools.isLeader())) {
+      throw new InvalidInputError(`Run ${name} on the leader: juju run ${this.context.unit.app}/leader ${name}`);
+    }
+    const previous = (await this.peers.appData())[TARGET_VERSION_KEY];
+    const target = await this.chooseTarget(requested);
+    const t = target.toString();
+    // Fetched (or found) before anything changes: a failed download fails the action and leaves every unit as is.
+    await this.installer.ensure(target);
+    this.outbox.toPeerApp({ [TARGET_VERSION_KEY]: t });
+    await this.outbox.flush();
+    await this.tools.actionLog(`Target set to ${t}; switching the leader, then the other units (web first)`);
+    await this.reconcile.run();
+
+    const self = {
+      unit: this.context.unit.name,
+      roles: [],
+      running: await this.memory.get(MEMORY_KEYS.workloadVersion),
+    };
+    const progress = await this.rollout.progress(target, self);
+    const units: Record<string, string> = {};
+    for (const u of [self, ...(await this.rollout.peerReports())]) {
+      units[`units.${u.unit.replace('/', '-')}`] =
+        u.running === t ? `${t} (switched)` : `${u.running ?? 'not running'} (switches to ${t} next)`;
+    }
+    await this.tools.actionSet({
+      version: t,
+      previous: previous ?? '',
+      message: progress.complete
+        ? `All ${progress.total} units run ${t}`
+        : `${progress.done}/${progress.total} units run ${t}; the others follow (web first): watch juju status`,
+      ...units,
+    });
+  }
+
+  private async upgradeTarget(requested: ConcourseVersion | undefined): Promise<ConcourseVersion> {
+    return requested ?? ConcourseVersion.parse(await this.resolver.latest(), 'latest release');
+  }
+
+  private async rollbackTarget(requested: ConcourseVersion | undefined): Promise<ConcourseVersion> {
+    const available = (await this.store.listReleases()).filter((r) => r.state === 'published').map((r) => r.version);
+    if (requested !== undefined) {
+      if (!available.includes(requested.toString())) {
+        throw new InvalidInputError(
+          `Concourse ${requested.toString()} is not on the volume (there: ${available.join(', ') || 'none'}): rollback needs no download, use upgrade to fetch it; nothing was changed`,
+        );
+      }
+      return requested;
+    }
+    const running = (await this.memory.get(MEMORY_KEYS.workloadVersion)) ?? (await this.store.currentVersion());
+    const target = running === undefined ? undefined : rollbackTarget(running, available, compareVersions);
+    if (target === undefined) {
+      throw new InvalidInputError(
+        `No release older than ${running ?? 'the running one'} on the volume to roll back to; nothing was changed`,
+      );
+    }
+    return ConcourseVersion.parse(target);
+  }
+}

@@ -1,0 +1,121 @@
+import { describe, expect, test } from 'vitest';
+import {
+  decideSwitch,
+  describeRollout,
+  leaderTarget,
+  rollbackTarget,
+  rolloutProgress,
+  type UnitReport,
+} from '../../src/domain/upgrade-coordinator';
+import { compareVersions } from '../../src/domain/version';
+
+const web = (unit: string, running?: string): UnitReport => ({ unit, roles: ['web'], running });
+const worker = (unit: string, running?: string): UnitReport => ({ unit, roles: ['worker'], running });
+
+describe('leaderTarget', () => {
+  test.each([
+    // [config, last config turned into a target, current target] → [target, config-version kept]
+    ['7.14.2', undefined, undefined, '7.14.2', '7.14.2'],
+    ['7.14.2', '7.14.2', '7.14.3', '7.14.3', '7.14.2'], // an action's target survives unrelated hooks
+    ['7.14.4', '7.14.2', '7.14.3', '7.14.4', '7.14.4'], // the operator changed config: it wins
+    [undefined, undefined, '7.14.3', '7.14.3', undefined],
+    [undefined, undefined, undefined, undefined, undefined],
+    ['7.14.2', undefined, '7.14.3', '7.14.2', '7.14.2'], // first leader hook after a charm without config-version
+  ] as const)('config %s, last %s, target %s → %s', (configVersion, last, current, target, kept) => {
+    expect(leaderTarget({ configVersion, lastConfigVersion: last, currentTarget: current })).toEqual({
+      target,
+      configVersion: kept,
+    });
+  });
+
+  test('idempotent: feeding the result back changes nothing', () => {
+    const first = leaderTarget({ configVersion: '7.14.4', lastConfigVersion: '7.14.2', currentTarget: '7.14.3' });
+    expect(
+      leaderTarget({ configVersion: '7.14.4', lastConfigVersion: first.configVersion, currentTarget: first.target }),
+    ).toEqual(first);
+  });
+});
+
+describe('decideSwitch', () => {
+  const target = '7.14.3';
+
+  test('a unit running nothing yet starts on the target', () => {
+    expect(decideSwitch({ target, self: worker('a/1'), others: [web('a/0', '7.14.2')], webExpected: true })).toEqual({
+      kind: 'run-target',
+    });
+  });
+
+  test('a web unit switches at once', () => {
+    expect(decideSwitch({ target, self: web('a/0', '7.14.2'), others: [], webExpected: true }).kind).toBe('run-target');
+  });
+
+  test('a worker holds while no web runs the target, then switches', () => {
+    const self = worker('a/1', '7.14.2');
+    expect(decideSwitch({ target, self, others: [web('a/0', '7.14.2')], webExpected: true })).toEqual({
+      kind: 'hold',
+      version: '7.14.2',
+      reason: 'waiting for a web unit to run 7.14.3 first',
+    });
+    expect(decideSwitch({ target, self, others: [web('a/0', '7.14.3')], webExpected: true }).kind).toBe('run-target');
+  });
+
+  test('another worker on the target does not release a worker: only a web does', () => {
+    const others = [web('a/0', '7.14.2'), worker('a/2', '7.14.3')];
+    expect(decideSwitch({ target, self: worker('a/1', '7.14.2'), others, webExpected: true }).kind).toBe('hold');
+  });
+
+  test('a worker with no web to wait for switches', () => {
+    expect(decideSwitch({ target, self: worker('a/1', '7.14.2'), others: [], webExpected: false }).kind).toBe(
+      'run-target',
+    );
+  });
+
+  test('already on the target (a retried hook) → run-target, nothing to wait for', () => {
+    expect(
+      decideSwitch({ target, self: worker('a/1', target), others: [web('a/0', '7.14.2')], webExpected: true }).kind,
+    ).toBe('run-target');
+  });
+
+  test('rollback is the same rule: web first, then workers', () => {
+    const self = worker('a/1', '7.14.3');
+    expect(decideSwitch({ target: '7.14.2', self, others: [web('a/0', '7.14.3')], webExpected: true }).kind).toBe(
+      'hold',
+    );
+    expect(decideSwitch({ target: '7.14.2', self, others: [web('a/0', '7.14.2')], webExpected: true }).kind).toBe(
+      'run-target',
+    );
+  });
+});
+
+describe('rolloutProgress and describeRollout', () => {
+  test('counts units on the target and lists the others', () => {
+    const p = rolloutProgress('7.14.3', [web('a/0', '7.14.3'), worker('a/1', '7.14.2'), worker('a/2', '7.14.3')]);
+    expect(p).toMatchObject({ done: 2, total: 3, complete: false });
+    expect(p.pending.map((u) => u.unit)).toEqual(['a/1']);
+    expect(describeRollout(p, '7.14.2', compareVersions)).toBe('Upgrading to v7.14.3: 2/3 units');
+  });
+
+  test('a lower target is a rollback', () => {
+    const p = rolloutProgress('7.14.2', [web('a/0', '7.14.2'), worker('a/1', '7.14.3')]);
+    expect(describeRollout(p, '7.14.3', compareVersions)).toBe('Rolling back to v7.14.2: 1/2 units');
+  });
+
+  test('every unit on the target → complete', () => {
+    expect(rolloutProgress('7.14.3', [web('a/0', '7.14.3')]).complete).toBe(true);
+  });
+});
+
+describe('rollbackTarget', () => {
+  test.each([
+    ['7.14.3', ['7.14.2', '7.14.3', '7.13.0'], '7.14.2'],
+    ['7.14.3', ['7.14.3'], undefined],
+    ['7.14.2', ['7.14.3', '7.14.10'], undefined],
+    ['7.14.10', ['7.14.9', '7.14.3', '7.14.10'], '7.14.9'], // numeric, not lexical
+  ] as const)('running %s, on the volume %j → %s', (running, available, expected) => {
+    expect(rollbackTarget(running, available, compareVersions)).toBe(expected);
+  });
+});
+
+test('compareVersions orders numerically and puts non-versions first', () => {
+  expect(['7.14.10', '7.14.9', 'junk', '8.0.0'].sort(compareVersions)).toEqual(['junk', '7.14.9', '7.14.10', '8.0.0']);
+});
