@@ -1484,7 +1484,8 @@ export class SimModel {
       env.JUJU_ACTION_UUID = launch.action.uuid;
       env.JUJU_ACTION_ID = launch.action.uuid;
     }
-    return { ...env, ...this.options.extraEnv, ...launch.env };
+    // The fake systemd decides a start's outcome at once: the charm need not wait for a service to stay up.
+    return { ...env, CONCOURSE_CHARM_START_SETTLE_MS: '0', ...this.options.extraEnv, ...launch.env };
   }
 
   /** Starts one process in the unit's namespace; `finished` settles after its changes are committed. */

@@ -3,6 +3,7 @@
 
 import { createCipheriv, createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { EXITS_AT_START_MARKER } from './sim-markers';
 
 export type HostileVariant =
   | 'dotdot'
@@ -26,6 +27,11 @@ export interface ReleaseTarballOptions {
   readonly hostile?: HostileVariant;
   /** Where the `absolute` variant writes. Default `/tmp/concourse-ci-machine-escaped`. */
   readonly absoluteTarget?: string;
+  /**
+   * A release that installs (`--version` answers) but whose `web` and `worker` exit at once: the fake systemd reads
+   * the marker line and fails the service right after starting it, as systemd would for a crashing main process.
+   */
+  readonly exitsAtStart?: boolean;
 }
 
 export interface ReleaseTarball {
@@ -65,7 +71,12 @@ export async function buildReleaseTarball(opts: ReleaseTarballOptions): Promise<
   const entries: TarEntry[] = [
     { type: 'dir', path: 'concourse/' },
     { type: 'dir', path: 'concourse/bin/' },
-    { type: 'file', path: 'concourse/bin/concourse', mode: 0o755, content: concourseScript(version) },
+    {
+      type: 'file',
+      path: 'concourse/bin/concourse',
+      mode: 0o755,
+      content: concourseScript(version, opts.exitsAtStart === true),
+    },
     { type: 'file', path: 'concourse/bin/gdn', mode: 0o755, content: gdnScript(version) },
     ...hostileEntries(opts.hostile, opts.absoluteTarget ?? DEFAULT_ABSOLUTE_TARGET),
     { type: 'file', path: 'concourse/bin/.filler', mode: 0o644, content: filler(`${version}/${arch}`, fillerBytes) },
@@ -250,10 +261,10 @@ echo 'gdn stand-in (concourse ${version})'
  * The `concourse` stand-in. Only POSIX sh, head, base64, tr and fold: tests run on hosts without openssl or
  * ssh-keygen, and what they check is the shape of the files, not the cryptography.
  */
-function concourseScript(version: string): string {
+function concourseScript(version: string, exitsAtStart: boolean): string {
   return `#!/bin/sh
 # Stand-in for the concourse ${version} binary: built by sim/release-tarball.ts for tests and the demo.
-VERSION='${version}'
+${exitsAtStart ? `${EXITS_AT_START_MARKER}\n` : ''}VERSION='${version}'
 
 usage() {
   echo 'usage: concourse --version | generate-key -t rsa|ssh -f FILE | web [flags] | worker [flags]' >&2

@@ -19,6 +19,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
+import { EXITS_AT_START_MARKER } from '../sim-markers';
 import type { Env } from './hook-context';
 import type { ToolIO } from './tool-io';
 
@@ -149,6 +150,17 @@ function runFailure(unit: LoadedUnit, io: ToolIO): string | undefined {
   return undefined;
 }
 
+/** A stand-in binary that announces (sim-markers.ts) that its main process exits at start. */
+function exitsAtStart(unit: LoadedUnit, io: ToolIO): boolean {
+  if (unit.execStart === '') return false;
+  try {
+    const path = io.callerPath(execPath(unit.execStart));
+    return statSync(path).size < 64 * 1024 && readFileSync(path, 'utf8').includes(EXITS_AT_START_MARKER);
+  } catch {
+    return false;
+  }
+}
+
 class Systemd {
   private readonly stateDir: string;
 
@@ -234,6 +246,15 @@ class Systemd {
     const now = Date.now();
     state.since = now;
     state.starts += 1;
+    if (failure === undefined && exitsAtStart(unit, this.io)) {
+      // The exec succeeded (so `start` does), then the main process died: failed, as `systemctl status` shows it.
+      note.failure = 'status=1/FAILURE: main process exited right after start';
+      state.active = 'failed';
+      state.mainPid = 0;
+      state.failure = note.failure;
+      this.save(name, state);
+      return 0;
+    }
     if (failure === undefined) {
       state.active = 'active';
       state.mainPid = 10_000 + Math.floor(Math.random() * 50_000);

@@ -45,7 +45,10 @@ export class HookToolOutputError extends Error {
     readonly stdout: string,
     problem: string,
   ) {
-    super(`${tool} printed unexpected output (${problem}): ${JSON.stringify(stdout.slice(0, 200))}`);
+    // secret-get prints secret content: never quote it (this message reaches debug-log and action results).
+    const shown =
+      tool === 'secret-get' ? `${stdout.length} characters, not shown` : JSON.stringify(stdout.slice(0, 200));
+    super(`${tool} printed unexpected output (${problem}): ${shown}`);
     this.name = new.target.name;
   }
 }

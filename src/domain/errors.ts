@@ -26,3 +26,14 @@ export class StorageProblem extends CharmProblem {}
 
 /** The release could not be fetched, verified or unpacked. */
 export class ReleaseProblem extends CharmProblem {}
+
+/** A service did not come up (or died right after starting): the unit file and journal say why. */
+export class ServiceStartFailed extends CharmProblem {
+  constructor(
+    readonly service: string,
+    message: string,
+    options?: { readonly cause?: unknown },
+  ) {
+    super('blocked', message, options);
+  }
+}

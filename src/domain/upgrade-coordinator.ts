@@ -14,6 +14,8 @@ export const TARGET_VERSION_KEY = 'target-version';
 /** The config `version` the leader last turned into a target: a config change re-targets, an action's target stays. */
 export const CONFIG_VERSION_KEY = 'config-version';
 export const RUNNING_VERSION_KEY = 'running-version';
+/** Bumped by the leader each time it sets a target (even the same one again): retrying a failed switch is asking. */
+export const TARGET_SERIAL_KEY = 'target-serial';
 
 export interface UnitReport {
   readonly unit: string;
@@ -49,9 +51,18 @@ export function decideSwitch(input: {
   readonly others: readonly UnitReport[];
   /** Whether a web exists that this unit's worker should wait for (its own application's or a related one). */
   readonly webExpected: boolean;
+  /** This unit already tried this very target (same serial) and its service did not start: it stays back. */
+  readonly failedHere?: boolean;
 }): SwitchDecision {
   const { target, self } = input;
   if (self.running === undefined || self.running === target) return { kind: 'run-target' };
+  if (input.failedHere === true) {
+    return {
+      kind: 'hold',
+      version: self.running,
+      reason: `Concourse ${target} did not start here: fix it, then run upgrade again`,
+    };
+  }
   if (self.roles.includes('web')) return { kind: 'run-target' };
   const webOnTarget = input.others.some((u) => u.roles.includes('web') && u.running === target);
   if (webOnTarget || !input.webExpected) return { kind: 'run-target' };
@@ -73,14 +84,13 @@ export function rolloutProgress(target: string, units: readonly UnitReport[]): R
   return { target, done: units.length - pending.length, total: units.length, complete: pending.length === 0, pending };
 }
 
-/** `Upgrading to v7.14.3: 3/5 units` (or `Rolling back to`), for the leader's status while units switch. */
-export function describeRollout(
-  progress: RolloutProgress,
-  previous: string | undefined,
-  compare: (a: string, b: string) => number,
-): string {
-  const verb = previous !== undefined && compare(progress.target, previous) < 0 ? 'Rolling back' : 'Upgrading';
-  return `${verb} to v${progress.target}: ${progress.done}/${progress.total} units`;
+/**
+ * `Upgrading to v7.14.3: 3/5 units`, or `Rolling back to` when the units still to switch run a newer release, for the
+ * leader's status while units switch.
+ */
+export function describeRollout(progress: RolloutProgress, compare: (a: string, b: string) => number): string {
+  const back = progress.pending.some((u) => u.running !== undefined && compare(u.running, progress.target) > 0);
+  return `${back ? 'Rolling back' : 'Upgrading'} to v${progress.target}: ${progress.done}/${progress.total} units`;
 }
 
 /** `rollback` without a version: the newest release on the volume older than the one running. */

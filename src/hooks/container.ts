@@ -45,7 +45,7 @@ import { RelationOutbox } from './reconcile/relation-outbox';
 import { ReleaseCollector } from './reconcile/release-collector';
 import { ReleaseInstaller } from './reconcile/release-installer';
 import { Rollout } from './reconcile/rollout';
-import { ServiceApplier } from './reconcile/service-applier';
+import { ServiceApplier, START_SETTLE_MS } from './reconcile/service-applier';
 import { MEMORY_KEYS, UnitMemory } from './reconcile/unit-memory';
 import { WebKeysStore } from './reconcile/web-keys-store';
 import { INSTALL_POLICY, MACHINE_ARCH, RELEASE_COLLECTOR, RELEASE_INSTALLER } from './tokens';
@@ -94,6 +94,7 @@ export function createContainer(context: HookContext, env: Environment): Contain
   c.bind(UNIT_FILES_ROOT).toConstantValue('/');
   c.bind(UNIT_FILES).to(FsUnitFiles);
   c.bind(KEY_MAKER).to(ExecKeyMaker);
+  c.bind(START_SETTLE_MS).toConstantValue(startSettleMs(env));
   c.bind(ServiceApplier).toSelf();
   c.bind(WebKeysStore).toSelf();
   c.bind(PostgresLink).toSelf();
@@ -174,6 +175,18 @@ function bodyIdleOverride(env: Environment): Partial<DownloaderSettings> {
   const ms = Number(raw);
   if (!Number.isInteger(ms) || ms < 100) throw new Error('CONCOURSE_CHARM_BODY_IDLE_MS must be a whole number >= 100');
   return { bodyIdleTimeoutMs: ms };
+}
+
+/**
+ * How long a started service must stay up to count as started: 5 s. CONCOURSE_CHARM_START_SETTLE_MS is for the
+ * simulator, whose fake systemd decides a start's outcome at once (nothing to wait for).
+ */
+function startSettleMs(env: Environment): number {
+  const raw = nonEmpty(env.CONCOURSE_CHARM_START_SETTLE_MS);
+  if (raw === undefined) return 5_000;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 0) throw new Error('CONCOURSE_CHARM_START_SETTLE_MS must be a whole number >= 0');
+  return ms;
 }
 
 function nonEmpty(s: string | undefined): string | undefined {

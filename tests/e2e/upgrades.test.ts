@@ -1,6 +1,7 @@
 // Upgrades and rollback through the packed charm (issue 5): one download per version, web before workers, the
 // web's stop only its restart, rollback with no download, failures that change nothing, re-run and re-ordered hooks.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BindVolume } from '../../sim/bind-volume';
 import { SimModel } from '../../sim/model';
 import { deployWithPostgres, unitsOf } from '../../sim/postgres-stub';
 import { type ReleaseServer, startReleaseServer } from '../../sim/release-server';
@@ -128,5 +129,156 @@ describe('5 units in mode=auto on one volume', () => {
     expect(Object.values(byUnit)).toEqual(Array(5).fill('7.14.3'));
     expect(sim.serviceState('concourse-ci/3', WEB)?.active).toBe('active');
     expect(unitsOf(sim, 'concourse-ci').map((u) => u.workload.kind)).toEqual(Array(5).fill('active'));
+  });
+
+  test('config version set to a release that does not exist → the web says why, every unit keeps 7.14.3', async () => {
+    const restarts = UNITS.map((u) => calls(u, ['start', 'restart', 'stop']).length);
+    await sim.config('concourse-ci', { version: '7.14.9' });
+    await sim.settle();
+    const leader = unitsOf(sim, 'concourse-ci').find((u) => u.name === 'concourse-ci/3');
+    expect(leader?.workload.kind).toBe('blocked');
+    expect(leader?.workload.message).toMatch(/7\.14\.9 not found/);
+    for (const u of unitsOf(sim, 'concourse-ci').filter((x) => x.name !== 'concourse-ci/3')) {
+      expect(u.workload.kind).toBe('active');
+      expect(u.workload.message).toContain('Worker ready (v7.14.3) · waiting for a web unit to run 7.14.9 first');
+    }
+    expect(UNITS.map((u) => calls(u, ['start', 'restart', 'stop']).length)).toEqual(restarts);
+    // Fixed by the operator: back to a real release, nothing restarts that runs it already.
+    await sim.config('concourse-ci', { version: '7.14.3' });
+    await sim.settle();
+    expect(unitsOf(sim, 'concourse-ci').map((u) => u.workload.kind)).toEqual(Array(5).fill('active'));
+    expect(UNITS.map((u) => calls(u, ['start', 'restart', 'stop']).length)).toEqual(restarts);
+  });
+
+  test('a release that does not start → the web goes back to 7.14.3, the workers never leave it', async () => {
+    await server.addRelease({ version: '7.14.4', fillerBytes: 1024 * 1024, exitsAtStart: true });
+    const r = await sim.runAction('concourse-ci/3', 'upgrade', { version: '7.14.4' });
+    expect(r.status).toBe('completed');
+    expect(r.results.message).toContain('but the leader cannot switch yet: Concourse 7.14.4 did not start');
+    await sim.settle();
+    const byUnit = UNITS.map((u) => {
+      const service = u === 'concourse-ci/3' ? WEB : WORKER;
+      return [
+        sim.serviceState(u, service)?.active,
+        /releases\/([^/]+)\//.exec(sim.serviceState(u, service)?.execStart ?? '')?.[1],
+      ];
+    });
+    expect(byUnit).toEqual(Array(5).fill(['active', '7.14.3']));
+    const leader = unitsOf(sim, 'concourse-ci').find((u) => u.name === 'concourse-ci/3');
+    expect(leader?.workload.kind).toBe('blocked');
+    expect(leader?.workload.message).toMatch(
+      /^Concourse 7\.14\.4 did not start here: fix it, then run upgrade again · shared volume 5 units$/,
+    );
+    for (const u of unitsOf(sim, 'concourse-ci').filter((x) => x.name !== 'concourse-ci/3')) {
+      expect(u.workload.message).toContain('Worker ready (v7.14.3) · waiting for a web unit to run 7.14.4 first');
+    }
+    // Not retried on every hook: the failed attempt is remembered until the operator asks again.
+    const restarts = UNITS.map((u) => calls(u, ['start', 'restart']).length);
+    await sim.updateStatus();
+    expect(UNITS.map((u) => calls(u, ['start', 'restart']).length)).toEqual(restarts);
+    expect(unitsOf(sim, 'concourse-ci').find((u) => u.name === 'concourse-ci/3')?.workload.message).toContain(
+      'Concourse 7.14.4 did not start here: fix it, then run upgrade again',
+    );
+  });
+});
+
+describe('separate web and worker applications sharing one volume', () => {
+  let two: SimModel;
+
+  beforeAll(async () => {
+    two = await SimModel.create({ charm: await packedCharm() });
+    const volume = new BindVolume('shared');
+    const config = { 'download-url': server.downloadUrlTemplate };
+    await deployWithPostgres(two, 'web', { units: 1, volume, config: { ...config, mode: 'web', version: '7.14.2' } });
+    await two.deploy('worker', { units: 3, volume, config: { ...config, mode: 'worker' } });
+    await two.integrate('worker:flight', 'web:tsa');
+    await two.settle();
+  });
+  afterAll(async () => two?.close());
+
+  function releaseOf(unit: string, service: string): string | undefined {
+    return /releases\/([^/]+)\//.exec(two.serviceState(unit, service)?.execStart ?? '')?.[1];
+  }
+
+  test('workers without a version follow the web’s, from the shared release', () => {
+    expect(releaseOf('web/0', WEB)).toBe('7.14.2');
+    for (const u of ['worker/0', 'worker/1', 'worker/2']) {
+      expect(releaseOf(u, WORKER)).toBe('7.14.2');
+      expect(unitsOf(two, 'worker').find((x) => x.name === u)?.workload.message).toBe(
+        'Worker ready (v7.14.2) · shared volume 3 units',
+      );
+    }
+  });
+
+  test('the web application upgraded → one download, the workers follow over flight after it', async () => {
+    const downloads = server.downloads('7.14.3');
+    const since = Date.now();
+    const r = await two.runAction('web/0', 'upgrade', { version: '7.14.3' });
+    expect(r.status).toBe('completed');
+    await two.settle();
+    // This model has its own volume: exactly one more download, shared by the web and the three workers.
+    expect(server.downloads('7.14.3') - downloads).toBe(1);
+    expect(releaseOf('web/0', WEB)).toBe('7.14.3');
+    const webRestart = two.systemctlCalls('web/0').find((c) => c.argv[0] === 'restart' && c.t >= since);
+    for (const u of ['worker/0', 'worker/1', 'worker/2']) {
+      expect(releaseOf(u, WORKER)).toBe('7.14.3');
+      const restart = two.systemctlCalls(u).find((c) => c.argv[0] === 'restart' && c.t >= since);
+      expect(restart?.t).toBeGreaterThan(webRestart?.t ?? Number.POSITIVE_INFINITY);
+    }
+  });
+
+  test('rollback of the web application → the workers follow back, no download', async () => {
+    const downloads = server.downloads('7.14.2');
+    const r = await two.runAction('web/0', 'rollback', {});
+    expect(r.status).toBe('completed');
+    await two.settle();
+    expect(server.downloads('7.14.2')).toBe(downloads);
+    for (const u of ['worker/0', 'worker/1', 'worker/2']) expect(releaseOf(u, WORKER)).toBe('7.14.2');
+  });
+});
+
+describe('empty version: the latest release, resolved once and pinned', () => {
+  let latest: SimModel;
+
+  let github: ReleaseServer;
+
+  beforeAll(async () => {
+    // A release server of its own: GitHub's "latest" is the newest release it holds.
+    github = await startReleaseServer();
+    for (const version of ['7.14.2', '7.14.3']) await github.addRelease({ version, fillerBytes: 1024 * 1024 });
+    latest = await SimModel.create({
+      charm: await packedCharm(),
+      extraEnv: { CONCOURSE_CHARM_GITHUB_API: `${github.baseUrl}/api` },
+    });
+    await deployWithPostgres(latest, 'concourse-ci', {
+      units: 2,
+      config: { mode: 'auto', 'download-url': github.downloadUrlTemplate },
+    });
+    await latest.settle();
+  });
+  afterAll(async () => {
+    await latest?.close();
+    await github?.close();
+  });
+
+  test('deployed without a version → every unit on the newest release GitHub names', () => {
+    expect(unitsOf(latest, 'concourse-ci').map((u) => u.workload.message)).toEqual([
+      'Web ready (v7.14.3) http://127.0.1.1:8080 · shared volume 2 units',
+      'Worker ready (v7.14.3) · shared volume 2 units',
+    ]);
+  });
+
+  test('a newer release appears → nothing moves (pinned); upgrade without a version takes it', async () => {
+    await github.addRelease({ version: '7.15.0', fillerBytes: 1024 * 1024 });
+    await latest.updateStatus();
+    expect(unitsOf(latest, 'concourse-ci')[0]?.workload.message).toContain('(v7.14.3)');
+    const r = await latest.runAction('concourse-ci/0', 'upgrade', {});
+    expect(r.status).toBe('completed');
+    expect(r.results).toMatchObject({ version: '7.15.0', previous: '7.14.3' });
+    await latest.settle();
+    expect(unitsOf(latest, 'concourse-ci').map((u) => u.workload.message)).toEqual([
+      'Web ready (v7.15.0) http://127.0.1.1:8080 · shared volume 2 units',
+      'Worker ready (v7.15.0) · shared volume 2 units',
+    ]);
   });
 });

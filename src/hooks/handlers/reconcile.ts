@@ -5,6 +5,7 @@
 
 import { inject, injectable } from 'inversify';
 import type { CharmConfig } from '../../domain/charm-config';
+import { CharmProblem, ServiceStartFailed } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
 import type { InstallPolicy } from '../../domain/install-policy';
 import { rolesFor } from '../../domain/roles';
@@ -94,7 +95,9 @@ export class ReconcileHandler implements Handler {
     // What this unit's services run (remembered once they ran it), and what they may run now: web units switch to
     // the target at once, workers once a web runs it (UpgradeCoordinator).
     const running = await this.memory.get(MEMORY_KEYS.workloadVersion);
-    const decision = await this.rollout.decide(target, roles, running);
+    const attempt = await this.rollout.attempt(target);
+    const failedHere = (await this.memory.get(MEMORY_KEYS.startFailed)) === attempt;
+    const decision = await this.rollout.decide(target, roles, running, failedHere);
     const runVersion = decision.kind === 'run-target' ? target : ConcourseVersion.parse(decision.version);
     const v = runVersion.toString();
     const record = (runningVersion: string | undefined) =>
@@ -115,20 +118,33 @@ export class ReconcileHandler implements Handler {
       await record(running);
       if (collects) await this.collect(t);
     }
-    // The target is installed beside the running release even while this unit holds: nothing stops for a download.
-    await this.installer.ensure(target, { quiet: onTarget });
+    // The release this unit runs now: the target, installed beside the running release (nothing stops for the
+    // download, and on a shared volume the first unit's download serves all); a worker holding for its web leaves the
+    // download to the web, so a failing download is tried by the units that switch first, not by every unit.
+    await this.installer.ensure(runVersion, { quiet: running === v });
+    this.outbox.toPeers({ [INSTALLED_VERSION_KEY]: t, [ROLES_KEY]: roles.join(',') });
+    const input = { roles, leader, volumeRoot: this.store.root, layout };
+    let url: string | undefined;
+    try {
+      ({ url } = await this.concourse.converge({ ...input, version: runVersion }));
+    } catch (error) {
+      if (!(error instanceof ServiceStartFailed) || running === undefined || running === v) throw error;
+      // The new release does not start here: back onto the release that ran, and stay there for this attempt, so
+      // the workers (which wait for a web on the target) stay on it too.
+      this.logger.error('concourse.switch.failed', { version: v, previous: running, error: error.message });
+      await this.concourse.converge({ ...input, version: ConcourseVersion.parse(running) });
+      await record(running);
+      this.outbox.toPeers({ [RUNNING_VERSION_KEY]: running });
+      await this.memory.remember({ [MEMORY_KEYS.startFailed]: attempt });
+      throw new CharmProblem(
+        'blocked',
+        `Concourse ${v} did not start (${error.message}): back on ${running}; fix it, then run upgrade again`,
+      );
+    }
     if (v === t && (await this.store.currentVersion()) !== t) {
       await this.store.switchCurrent(t);
       this.logger.info('storage.current.switched', { version: t });
     }
-    this.outbox.toPeers({ [INSTALLED_VERSION_KEY]: t, [ROLES_KEY]: roles.join(',') });
-    const { url } = await this.concourse.converge({
-      roles,
-      leader,
-      version: runVersion,
-      volumeRoot: this.store.root,
-      layout,
-    });
     await record(v);
     this.outbox.toPeers({ [RUNNING_VERSION_KEY]: v });
     if (running !== v) {
@@ -138,13 +154,15 @@ export class ReconcileHandler implements Handler {
     }
     if (collects && v === t) await this.collect(t);
     const sharingText = describeSharing(sharing, this.config.sharedStorage);
+    if (failedHere && decision.kind === 'hold') {
+      // Still on the release that ran, but the roll-out waits for the operator: say so, not `active`.
+      await this.tools.statusSet('blocked', joinStatus(decision.reason, sharingText));
+      return;
+    }
     if (leader) {
       const progress = await this.rollout.progress(target, { unit: this.unit, roles, running: v });
       if (progress.pending.some((u) => u.running !== undefined)) {
-        await this.tools.statusSet(
-          'maintenance',
-          joinStatus(describeRollout(progress, running, compareVersions), sharingText),
-        );
+        await this.tools.statusSet('maintenance', joinStatus(describeRollout(progress, compareVersions), sharingText));
         return;
       }
     }

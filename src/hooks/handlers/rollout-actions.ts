@@ -6,9 +6,9 @@
 
 import { inject, injectable } from 'inversify';
 import { z } from 'zod';
-import { InvalidInputError } from '../../domain/errors';
+import { CharmProblem, InvalidInputError } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
-import { rollbackTarget, TARGET_VERSION_KEY } from '../../domain/upgrade-coordinator';
+import { rollbackTarget, TARGET_SERIAL_KEY, TARGET_VERSION_KEY } from '../../domain/upgrade-coordinator';
 import { ConcourseVersion, compareVersions } from '../../domain/version';
 import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
@@ -56,10 +56,23 @@ export class RolloutAction implements Handler {
     const t = target.toString();
     // Fetched (or found) before anything changes: a failed download fails the action and leaves every unit as is.
     await this.installer.ensure(target);
-    this.outbox.toPeerApp({ [TARGET_VERSION_KEY]: t });
+    const serial = Number((await this.peers.appData())[TARGET_SERIAL_KEY] ?? '0');
+    // A new serial even for the same version: running upgrade again is how an operator retries a failed switch.
+    this.outbox.toPeerApp({
+      [TARGET_VERSION_KEY]: t,
+      [TARGET_SERIAL_KEY]: String((Number.isSafeInteger(serial) ? serial : 0) + 1),
+    });
     await this.outbox.flush();
     await this.tools.actionLog(`Target set to ${t}; switching the leader, then the other units (web first)`);
-    await this.reconcile.run();
+    // The target is set (committed with this action): from here on the action reports, it does not fail.
+    let leaderProblem: string | undefined;
+    try {
+      await this.reconcile.run();
+    } catch (error) {
+      if (!(error instanceof CharmProblem)) throw error;
+      leaderProblem = error.message;
+      await this.tools.statusSet(error.status, error.message);
+    }
 
     const self = {
       unit: this.context.unit.name,
@@ -75,9 +88,12 @@ export class RolloutAction implements Handler {
     await this.tools.actionSet({
       version: t,
       previous: previous ?? '',
-      message: progress.complete
-        ? `All ${progress.total} units run ${t}`
-        : `${progress.done}/${progress.total} units run ${t}; the others follow (web first): watch juju status`,
+      message:
+        leaderProblem !== undefined
+          ? `Target set to ${t}, but the leader cannot switch yet: ${leaderProblem}`
+          : progress.complete
+            ? `All ${progress.total} units run ${t}`
+            : `${progress.done}/${progress.total} units run ${t}; the others follow (web first): watch juju status`,
       ...units,
     });
   }

@@ -105,7 +105,7 @@ export class ConcourseRoles {
     const webOutcome: WebOutcome = web
       ? await this.convergeWeb(input, workerKey)
       : await this.stopped(WEB_SERVICE).then(() => ({ offer: undefined, url: undefined, problem: undefined }));
-    await this.offerTsa(webOutcome.offer, input.version);
+    await this.offerTsa(webOutcome.offer);
     await this.syncPorts(input.roles);
 
     let problem = webOutcome.problem;
@@ -156,9 +156,15 @@ export class ConcourseRoles {
       return { offer, url, problem: undefined };
     } catch (error) {
       if (!(error instanceof CharmProblem)) throw error;
-      // A web that runs from an earlier hook keeps running (and offering its TSA) while the operator fixes this.
+      // A web that runs from an earlier hook keeps running (and offering its TSA, with the version it really runs,
+      // not the target: workers of other applications follow that version) while the operator fixes this.
       const running = (await this.memory.get(appliedKey(WEB_SERVICE))) !== undefined;
-      return { offer: running ? offer : undefined, url: undefined, problem: error };
+      const runningVersion = await this.memory.get(MEMORY_KEYS.workloadVersion);
+      return {
+        offer: running && offer !== undefined ? { ...offer, version: runningVersion } : undefined,
+        url: undefined,
+        problem: error,
+      };
     }
   }
 
@@ -235,15 +241,12 @@ export class ConcourseRoles {
   }
 
   /** The TSA offer on peers and on every `tsa` relation (with the version, for worker applications to follow). */
-  private async offerTsa(offer: TsaOffer | undefined, version: ConcourseVersion): Promise<void> {
+  private async offerTsa(offer: TsaOffer | undefined): Promise<void> {
     this.outbox.toPeers(webOfferData(offer, false));
     const tsaIds = await this.related.ids(TSA_ENDPOINT);
     if (tsaIds.length === 0) return;
     const address = offer === undefined ? undefined : (await this.tools.networkGet(TSA_ENDPOINT)).ingressAddress;
-    const crossApp =
-      offer === undefined || address === undefined
-        ? undefined
-        : { ...offer, host: address, version: version.toString() };
+    const crossApp = offer === undefined || address === undefined ? undefined : { ...offer, host: address };
     for (const id of tsaIds) this.outbox.toUnitBag(id, webOfferData(crossApp, true));
   }
 

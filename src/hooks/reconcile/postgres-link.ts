@@ -1,5 +1,6 @@
 // Hooks: the `postgresql` relation. The leader asks for the database (both keys in one write); web units read the
-// provider's answer and the `secret-user` secret, refreshing it on `secret-changed` (a rotated password).
+// provider's answer and the latest revision of the `secret-user` secret (a rotated password arrives with
+// `secret-changed`, and is also picked up by a unit that only now becomes a web).
 
 import { inject, injectable } from 'inversify';
 import type { PostgresConnection } from '../../domain/concourse-services';
@@ -40,10 +41,9 @@ export class PostgresLink {
     const credentials =
       answer.secretUser === undefined
         ? undefined
-        : await this.tools.secretGet(
-            { id: answer.secretUser },
-            { refresh: this.context.event.name === 'secret-changed' },
-          );
+        : // Always the latest revision: a unit that was a worker when the password rotated must not start its web
+          // (after a leadership move) with the revision it tracked before.
+          await this.tools.secretGet({ id: answer.secretUser }, { refresh: true });
     return postgresConnection({ app, related: true, answer, credentials });
   }
 }

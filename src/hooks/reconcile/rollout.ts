@@ -16,6 +16,7 @@ import {
   RUNNING_VERSION_KEY,
   rolloutProgress,
   type SwitchDecision,
+  TARGET_SERIAL_KEY,
   TARGET_VERSION_KEY,
   type UnitReport,
 } from '../../domain/upgrade-coordinator';
@@ -59,9 +60,14 @@ export class Rollout {
         lastConfigVersion: nonEmpty(app[CONFIG_VERSION_KEY]),
         currentTarget: nonEmpty(app[TARGET_VERSION_KEY]),
       });
+      const changed = next.target !== nonEmpty(app[TARGET_VERSION_KEY]);
       target = next.target;
       if (next.target !== undefined) {
-        this.outbox.toPeerApp({ [TARGET_VERSION_KEY]: next.target, [CONFIG_VERSION_KEY]: next.configVersion ?? '' });
+        this.outbox.toPeerApp({
+          [TARGET_VERSION_KEY]: next.target,
+          [CONFIG_VERSION_KEY]: next.configVersion ?? '',
+          ...(changed ? { [TARGET_SERIAL_KEY]: String(serialOf(app) + 1) } : {}),
+        });
       }
     }
     if (target === undefined) {
@@ -70,13 +76,28 @@ export class Rollout {
       }
       target = await this.resolver.latest();
       this.logger.info('release.latest.resolved', { version: target });
-      this.outbox.toPeerApp({ [TARGET_VERSION_KEY]: target, [CONFIG_VERSION_KEY]: '' });
+      this.outbox.toPeerApp({
+        [TARGET_VERSION_KEY]: target,
+        [CONFIG_VERSION_KEY]: '',
+        [TARGET_SERIAL_KEY]: String(serialOf(app) + 1),
+      });
     }
     return ConcourseVersion.parse(target, 'target version');
   }
 
+  /** What identifies this attempt at `target`: a failed start is remembered against it, and a new attempt differs. */
+  async attempt(target: ConcourseVersion): Promise<string> {
+    const app = (await this.peers.exists()) ? await this.peers.appData() : {};
+    return `${target.toString()}@${serialOf(app)}`;
+  }
+
   /** Whether this unit runs the target now, or keeps `running` until a web runs the target. */
-  async decide(target: ConcourseVersion, roles: readonly Role[], running: string | undefined): Promise<SwitchDecision> {
+  async decide(
+    target: ConcourseVersion,
+    roles: readonly Role[],
+    running: string | undefined,
+    failedHere = false,
+  ): Promise<SwitchDecision> {
     const others = [...(await this.peerReports()), ...(await this.flightWebs())];
     const webExpected =
       this.config.mode === 'worker'
@@ -87,6 +108,7 @@ export class Rollout {
       self: { unit: this.context.unit.name, roles, running },
       others,
       webExpected,
+      failedHere,
     });
   }
 
@@ -134,4 +156,9 @@ export class Rollout {
 
 function nonEmpty(s: string | undefined): string | undefined {
   return s === undefined || s === '' ? undefined : s;
+}
+
+function serialOf(app: Readonly<Record<string, string>>): number {
+  const n = Number(app[TARGET_SERIAL_KEY] ?? '0');
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
 }

@@ -4,13 +4,21 @@
 // fingerprint is remembered only after every step succeeded, so a failed step is retried by the next hook.
 
 import { inject, injectable } from 'inversify';
-import type { ConcourseServiceName } from '../../domain/concourse-services';
-import { CharmProblem } from '../../domain/errors';
+import {
+  type ConcourseServiceName,
+  WEB_SERVICE,
+  WEB_UNIT_FILE,
+  WORKER_UNIT_FILE,
+} from '../../domain/concourse-services';
+import { ServiceStartFailed } from '../../domain/errors';
 import { type DesiredService, planService, planSteps, serviceFiles } from '../../domain/service-plan';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { SERVICE_MANAGER, type ServiceManager } from '../../ports/service-manager';
 import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
 import { appliedKey, UnitMemory } from './unit-memory';
+
+/** How long a started service must stay up before it counts as started (ms). */
+export const START_SETTLE_MS = Symbol.for('concourse-ci-machine/StartSettleMs');
 
 export interface ApplyOutcome {
   /** The service is running now (or, with `desired` undefined, stopped). */
@@ -25,13 +33,17 @@ export class ServiceApplier {
     @inject(UNIT_FILES) private readonly files: UnitFiles,
     @inject(UnitMemory) private readonly memory: UnitMemory,
     @inject(LOGGER) private readonly logger: Logger,
+    @inject(START_SETTLE_MS) private readonly settleMs: number,
   ) {}
 
   async apply(name: ConcourseServiceName, desired: DesiredService | undefined): Promise<ApplyOutcome> {
     const key = appliedKey(name);
     const applied = await this.memory.get(key);
-    // A service this unit never ran and should not run costs no systemctl call.
-    if (desired === undefined && applied === undefined) return { running: false, restarted: false };
+    // A service this unit never ran and should not run costs no systemctl call; its unit file tells (a service
+    // started in a hook that then failed has a file but no remembered fingerprint, and must still be stopped).
+    if (desired === undefined && applied === undefined && (await this.files.read(unitFileOf(name))) === undefined) {
+      return { running: false, restarted: false };
+    }
     const active = await this.systemd.isActive(name);
     const plan = planService({ desired, applied, active });
     const steps = planSteps(plan);
@@ -42,6 +54,9 @@ export class ServiceApplier {
             if (await this.files.write(file))
               this.logger.info('service.file.written', { service: name, path: file.path });
           }
+          // The files on disk are no longer what the remembered fingerprint describes: forget it until every step
+          // succeeded, so a later apply (a revert in this hook, or the next hook) rewrites and restarts.
+          if (applied !== undefined) await this.memory.remember({ [key]: '' });
           break;
         case 'daemon-reload':
           await this.systemd.daemonReload();
@@ -71,17 +86,30 @@ export class ServiceApplier {
     return { running: desired !== undefined, restarted: plan.restart };
   }
 
-  /** A service that does not come up is the operator's to look at: blocked, naming where to look; retried later. */
+  /**
+   * Starts (or restarts), then checks the service is still running a moment later: `systemctl start` of a Type=exec
+   * service succeeds once the binary was executed, even if it exits right after. A service that does not come up
+   * is the operator's to look at: blocked, naming where to look; retried by the next hook.
+   */
   private async startOrExplain(name: string, run: () => Promise<void>, verb: string): Promise<void> {
+    const explain = (cause: unknown) => {
+      this.logger.error('service.start.failed', { service: name, verb, error: String(cause) });
+      return new ServiceStartFailed(
+        name,
+        `${name} failed to ${verb}: see systemctl status ${name} and journalctl -u ${name}`,
+        { cause },
+      );
+    };
     try {
       await run();
     } catch (error) {
-      this.logger.error('service.start.failed', { service: name, verb, error: String(error) });
-      throw new CharmProblem(
-        'blocked',
-        `${name} failed to ${verb}: see systemctl status ${name} and journalctl -u ${name} (retried on the next hook)`,
-        { cause: error },
-      );
+      throw explain(error);
     }
+    if (this.settleMs > 0) await new Promise((resolve) => setTimeout(resolve, this.settleMs));
+    if (!(await this.systemd.isActive(name))) throw explain(new Error(`${name} is not active after ${verb}`));
   }
+}
+
+function unitFileOf(name: ConcourseServiceName): string {
+  return name === WEB_SERVICE ? WEB_UNIT_FILE : WORKER_UNIT_FILE;
 }

@@ -12,6 +12,8 @@ export const MEMORY_KEYS = {
   peerData: 'peer-data',
   workloadVersion: 'workload-version',
   downloadFailure: 'download-failure',
+  /** `<version>@<target-serial>` whose services did not start on this unit: it stays on what ran before. */
+  startFailed: 'start-failed',
   /** The ports this unit opened (JSON list of `port/protocol`), to close what is no longer wanted. */
   openedPorts: 'opened-ports',
 } as const;
