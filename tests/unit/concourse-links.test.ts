@@ -13,8 +13,8 @@ import {
   workerOfferData,
   workerTargets,
 } from '../../src/domain/concourse-links';
-import { CharmProblem } from '../../src/domain/errors';
 import type { Role } from '../../src/domain/roles';
+import { problemOf } from '../support/problems';
 
 const RSA = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 concourse';
 const RSA2 = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQD8 concourse';
@@ -32,16 +32,6 @@ const tsaBag = (over: Record<string, string> = {}): Bag => ({
   'concourse-version': '7.14.2',
   ...over,
 });
-
-function problemOf(fn: () => unknown): CharmProblem {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof CharmProblem) return error;
-    throw error;
-  }
-  throw new Error('expected a CharmProblem, nothing was thrown');
-}
 
 describe('webOfferData', () => {
   test('running web → host, port and key, and the version when asked for', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, test } from 'vitest';
-import { CharmProblem } from '../../src/domain/errors';
 import {
   databaseName,
   databaseRequest,
@@ -9,17 +8,7 @@ import {
   postgresConnection,
   REQUESTED_SECRETS,
 } from '../../src/domain/postgres-client';
-
-/** The CharmProblem `fn` throws; anything else (or nothing) fails the test. */
-function problemOf(fn: () => unknown): CharmProblem {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof CharmProblem) return error;
-    throw error;
-  }
-  throw new Error('expected a CharmProblem, nothing was thrown');
-}
+import { problemOf } from '../support/problems';
 
 describe('databaseName', () => {
   test.each([

@@ -76,6 +76,20 @@ describe('decideSwitch', () => {
     ).toBe('run-target');
   });
 
+  test('this unit already failed to start this attempt → holds on what it runs, even a web, saying what to do', () => {
+    expect(
+      decideSwitch({ target, self: web('a/0', '7.14.2'), others: [], webExpected: true, failedHere: true }),
+    ).toEqual({
+      kind: 'hold',
+      version: '7.14.2',
+      reason: 'Concourse 7.14.3 did not start here: fix it, then run upgrade again',
+    });
+    // A new unit has nothing to go back to: it starts on the target (and says why if that fails).
+    expect(decideSwitch({ target, self: web('a/0'), others: [], webExpected: true, failedHere: true }).kind).toBe(
+      'run-target',
+    );
+  });
+
   test('rollback is the same rule: web first, then workers', () => {
     const self = worker('a/1', '7.14.3');
     expect(decideSwitch({ target: '7.14.2', self, others: [web('a/0', '7.14.3')], webExpected: true }).kind).toBe(
