@@ -32,6 +32,17 @@ export interface ReleaseTarballOptions {
    * the marker line and fails the service right after starting it, as systemd would for a crashing main process.
    */
   readonly exitsAtStart?: boolean;
+  /**
+   * What `concourse migrate --supported-db-version` prints. Default: derived from the version (each release a newer
+   * schema), so a rollback between two stand-ins needs a down-migration, as between real releases that migrate.
+   */
+  readonly dbSchema?: number;
+}
+
+/** The stand-ins' default schema version for a release: grows with the version. */
+export function defaultDbSchema(version: string): number {
+  const [major = 0, minor = 0, patch = 0] = version.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
+  return 1_700_000_000 + major * 10_000 + minor * 100 + patch;
 }
 
 export interface ReleaseTarball {
@@ -75,7 +86,7 @@ export async function buildReleaseTarball(opts: ReleaseTarballOptions): Promise<
       type: 'file',
       path: 'concourse/bin/concourse',
       mode: 0o755,
-      content: concourseScript(version, opts.exitsAtStart === true),
+      content: concourseScript(version, opts.exitsAtStart === true, opts.dbSchema ?? defaultDbSchema(version)),
     },
     { type: 'file', path: 'concourse/bin/gdn', mode: 0o755, content: gdnScript(version) },
     ...hostileEntries(opts.hostile, opts.absoluteTarget ?? DEFAULT_ABSOLUTE_TARGET),
@@ -261,13 +272,16 @@ echo 'gdn stand-in (concourse ${version})'
  * The `concourse` stand-in. Only POSIX sh, head, base64, tr and fold: tests run on hosts without openssl or
  * ssh-keygen, and what they check is the shape of the files, not the cryptography.
  */
-function concourseScript(version: string, exitsAtStart: boolean): string {
+function concourseScript(version: string, exitsAtStart: boolean, dbSchema: number): string {
   return `#!/bin/sh
 # Stand-in for the concourse ${version} binary: built by sim/release-tarball.ts for tests and the demo.
 ${exitsAtStart ? `${EXITS_AT_START_MARKER}\n` : ''}VERSION='${version}'
+DB_SCHEMA='${dbSchema}'
+# Down-migrations are appended here (the unit's own /var/lib), for tests to read.
+MIGRATIONS_LOG=/var/lib/concourse-stand-in/migrations.log
 
 usage() {
-  echo 'usage: concourse --version | generate-key -t rsa|ssh -f FILE | web [flags] | worker [flags]' >&2
+  echo 'usage: concourse --version | generate-key -t rsa|ssh -f FILE | migrate --supported-db-version | migrate --migrate-db-to-version=N | web | worker' >&2
   exit 2
 }
 
@@ -327,9 +341,26 @@ serve() {
   done
 }
 
+# concourse migrate --supported-db-version | --migrate-db-to-version=N (needs the database settings in the env)
+migrate() {
+  case "$1" in
+    --supported-db-version) echo "$DB_SCHEMA" ;;
+    --migrate-db-to-version=*)
+      to=\${1#--migrate-db-to-version=}
+      [ -n "\${CONCOURSE_POSTGRES_HOST:-}" ] || { echo 'error: postgres host is required' >&2; exit 1; }
+      [ -n "\${CONCOURSE_POSTGRES_PASSWORD:-}" ] || { echo 'error: postgres password is required' >&2; exit 1; }
+      mkdir -p "\${MIGRATIONS_LOG%/*}"
+      echo "$VERSION $DB_SCHEMA -> $to on \${CONCOURSE_POSTGRES_HOST}/\${CONCOURSE_POSTGRES_DATABASE:-}" >> "$MIGRATIONS_LOG"
+      echo "migrated to $to"
+      ;;
+    *) usage ;;
+  esac
+}
+
 case "$1" in
   --version|-v) echo "$VERSION" ;;
   generate-key) shift; generate_key "$@" ;;
+  migrate) shift; migrate "$@" ;;
   web|worker) serve "$1" ;;
   *) usage ;;
 esac

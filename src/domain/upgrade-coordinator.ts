@@ -104,3 +104,16 @@ export function rollbackTarget(
     .sort(compare)
     .pop();
 }
+
+/**
+ * The schema to migrate the database down to before running an older release: the older release's newest schema,
+ * when the running release's is newer. Undefined: nothing to do (same schema, an upgrade, or a release that
+ * cannot tell, in which case the older web fails on start and the switch is undone).
+ */
+export function downMigrationFor(
+  runningSchema: number | undefined,
+  targetSchema: number | undefined,
+): number | undefined {
+  if (runningSchema === undefined || targetSchema === undefined) return undefined;
+  return targetSchema < runningSchema ? targetSchema : undefined;
+}

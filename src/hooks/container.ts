@@ -7,6 +7,7 @@ import { CliHookTools } from '../adapters/cli-hook-tools';
 import { ExecHookToolRunner } from '../adapters/exec-hook-tool-runner';
 import { ExecKeyMaker } from '../adapters/exec-key-maker';
 import { ExecReleaseInspector } from '../adapters/exec-release-inspector';
+import { ExecSchemaMigrator } from '../adapters/exec-schema-migrator';
 import { FsBinaryStore } from '../adapters/fs-binary-store';
 import { FsUnitFiles, UNIT_FILES_ROOT } from '../adapters/fs-unit-files';
 import { GithubReleaseResolver } from '../adapters/github-release-resolver';
@@ -34,6 +35,7 @@ import { LOGGER } from '../ports/logger';
 import { CHARM_CONFIG, HOOK_CONTEXT, PEER_RELATION } from '../ports/peer-relation';
 import { RELEASE_INSPECTOR } from '../ports/release-inspector';
 import { RELEASE_RESOLVER, RELEASE_RESOLVER_SETTINGS, type ReleaseResolverSettings } from '../ports/release-resolver';
+import { SCHEMA_MIGRATOR } from '../ports/schema-migrator';
 import { SERVICE_MANAGER } from '../ports/service-manager';
 import { UNIT_FILES } from '../ports/unit-files';
 import { ReconcileHandler } from './handlers/reconcile';
@@ -133,6 +135,7 @@ export function createContainer(context: HookContext, env: Environment): Contain
     };
   });
   c.bind(RELEASE_RESOLVER).to(GithubReleaseResolver);
+  c.bind(SCHEMA_MIGRATOR).to(ExecSchemaMigrator);
   c.bind(MACHINE_ARCH).toConstantValue(arch === 'arm64' ? 'arm64' : 'amd64');
   c.bind(INSTALL_POLICY).toConstantValue(
     new InstallPolicy({

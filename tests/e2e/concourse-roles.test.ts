@@ -300,6 +300,16 @@ describe('mode=auto, 3 units on one volume, with PostgreSQL', () => {
     expect(statusOf(sim, 'concourse-ci/2')).toEqual(['active', 'Worker ready (v7.14.2) · shared volume 3 units']);
     expect(env(sim, 'concourse-ci/2', 'worker').CONCOURSE_TSA_HOST).toBe('127.0.1.1:2222');
   });
+
+  test('a worker departs → the web reloads and no longer authorizes its key', async () => {
+    const key = unitFile(sim, 'concourse-ci/3', '/etc/concourse/keys/worker_key.pub').trim();
+    expect(unitFile(sim, 'concourse-ci/0', '/etc/concourse/keys/authorized_worker_keys')).toContain(key);
+    const before = changes(sim, 'concourse-ci/0').length;
+    await sim.removeUnit('concourse-ci/3');
+    await sim.settle();
+    expect(changes(sim, 'concourse-ci/0').slice(before)).toEqual([`reload ${WEB}`]);
+    expect(unitFile(sim, 'concourse-ci/0', '/etc/concourse/keys/authorized_worker_keys')).not.toContain(key);
+  });
 });
 
 describe('mode=all, and separate web and worker applications over tsa/flight', () => {

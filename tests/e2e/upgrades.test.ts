@@ -1,10 +1,13 @@
 // Upgrades and rollback through the packed charm (issue 5): one download per version, web before workers, the
 // web's stop only its restart, rollback with no download, failures that change nothing, re-run and re-ordered hooks.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BindVolume } from '../../sim/bind-volume';
 import { SimModel } from '../../sim/model';
 import { deployWithPostgres, unitsOf } from '../../sim/postgres-stub';
 import { type ReleaseServer, startReleaseServer } from '../../sim/release-server';
+import { defaultDbSchema } from '../../sim/release-tarball';
 import { packedCharm } from '../support/packed-charm';
 
 const WEB = 'concourse-server.service';
@@ -67,7 +70,15 @@ describe('5 units in mode=auto on one volume', () => {
     const r = await sim.runAction('concourse-ci/0', 'upgrade', { version: '7.14.3' });
     expect(r.status).toBe('completed');
     expect(r.results).toMatchObject({ version: '7.14.3', previous: '7.14.2' });
-    expect(r.results.units).toMatchObject({ 'concourse-ci-0': '7.14.3 (switched)' });
+    expect(r.results.units).toMatchObject({
+      'concourse-ci-0': '7.14.3 (switched)',
+      'concourse-ci-1': '7.14.2 (switches to 7.14.3 next)',
+    });
+    // The leader tells the progress while the others switch.
+    expect(unitsOf(sim, 'concourse-ci')[0]?.workload).toEqual({
+      kind: 'maintenance',
+      message: 'Upgrading to v7.14.3: 1/5 units · shared volume 5 units',
+    });
     await sim.settle();
     expect(server.downloads('7.14.3')).toBe(1);
     expect(runningReleases()).toEqual(Array(5).fill('7.14.3'));
@@ -104,6 +115,11 @@ describe('5 units in mode=auto on one volume', () => {
     expect(runningReleases()).toEqual(Array(5).fill('7.14.2'));
     expect(server.downloads('7.14.2')).toBe(downloads);
     expect(server.downloads('7.14.3')).toBe(1);
+    // The database went back to 7.14.2's schema first, migrated by the newer binary, on the leader only.
+    expect(readFileSync(sim.unitPath('concourse-ci/0', '/var/lib/concourse-stand-in/migrations.log'), 'utf8')).toBe(
+      `7.14.3 ${defaultDbSchema('7.14.3')} -> ${defaultDbSchema('7.14.2')} on 10.20.30.40/concourse_ci\n`,
+    );
+    expect(existsSync(sim.unitPath('concourse-ci/1', '/var/lib/concourse-stand-in/migrations.log'))).toBe(false);
   });
 
   test('rollback to a release not on the volume → fails saying so, nothing changes', async () => {
@@ -148,6 +164,19 @@ describe('5 units in mode=auto on one volume', () => {
     await sim.settle();
     expect(unitsOf(sim, 'concourse-ci').map((u) => u.workload.kind)).toEqual(Array(5).fill('active'));
     expect(UNITS.map((u) => calls(u, ['start', 'restart', 'stop']).length)).toEqual(restarts);
+  });
+
+  test('keep-releases=1 after a completed roll-out → releases no unit runs are removed from the volume', async () => {
+    const volume = sim.volumeHostPath('concourse-ci/0');
+    expect(readdirSync(join(volume, 'releases')).sort()).toEqual(['7.14.2', '7.14.3']);
+    await sim.config('concourse-ci', { 'keep-releases': 1 });
+    await sim.settle();
+    expect(readdirSync(join(volume, 'releases'))).toEqual(['7.14.3']);
+    for (const u of UNITS) {
+      const service = u === 'concourse-ci/3' ? WEB : WORKER;
+      expect(sim.serviceState(u, service)?.execStart).toContain('/releases/7.14.3/');
+    }
+    expect(unitsOf(sim, 'concourse-ci').map((u) => u.workload.kind)).toEqual(Array(5).fill('active'));
   });
 
   test('a release that does not start → the web goes back to 7.14.3, the workers never leave it', async () => {

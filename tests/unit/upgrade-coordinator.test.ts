@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import {
   decideSwitch,
   describeRollout,
+  downMigrationFor,
   leaderTarget,
   rollbackTarget,
   rolloutProgress,
@@ -132,4 +133,16 @@ describe('rollbackTarget', () => {
 
 test('compareVersions orders numerically and puts non-versions first', () => {
   expect(['7.14.10', '7.14.9', 'junk', '8.0.0'].sort(compareVersions)).toEqual(['junk', '7.14.9', '7.14.10', '8.0.0']);
+});
+
+describe('downMigrationFor', () => {
+  test.each([
+    [1700071403, 1700071402, 1700071402], // back to an older schema: migrate down to it
+    [1700071402, 1700071402, undefined], // same schema: nothing to do
+    [1700071402, 1700071403, undefined], // forward: the web migrates up by itself
+    [undefined, 1700071402, undefined],
+    [1700071403, undefined, undefined],
+  ] as const)('running %s, target %s → %s', (running, target, expected) => {
+    expect(downMigrationFor(running, target)).toBe(expected);
+  });
 });

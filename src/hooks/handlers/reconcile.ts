@@ -122,6 +122,7 @@ export class ReconcileHandler implements Handler {
     // download, and on a shared volume the first unit's download serves all); a worker holding for its web leaves the
     // download to the web, so a failing download is tried by the units that switch first, not by every unit.
     await this.installer.ensure(runVersion, { quiet: running === v });
+    if (v === t) await this.switchCurrent(t);
     this.outbox.toPeers({ [INSTALLED_VERSION_KEY]: t, [ROLES_KEY]: roles.join(',') });
     const input = { roles, leader, volumeRoot: this.store.root, layout };
     let url: string | undefined;
@@ -133,6 +134,7 @@ export class ReconcileHandler implements Handler {
       // the workers (which wait for a web on the target) stay on it too.
       this.logger.error('concourse.switch.failed', { version: v, previous: running, error: error.message });
       await this.concourse.converge({ ...input, version: ConcourseVersion.parse(running) });
+      await this.switchCurrent(running);
       await record(running);
       this.outbox.toPeers({ [RUNNING_VERSION_KEY]: running });
       await this.memory.remember({ [MEMORY_KEYS.startFailed]: attempt });
@@ -140,10 +142,6 @@ export class ReconcileHandler implements Handler {
         'blocked',
         `Concourse ${v} did not start (${error.message}): back on ${running}; fix it, then run upgrade again`,
       );
-    }
-    if (v === t && (await this.store.currentVersion()) !== t) {
-      await this.store.switchCurrent(t);
-      this.logger.info('storage.current.switched', { version: t });
     }
     await record(v);
     this.outbox.toPeers({ [RUNNING_VERSION_KEY]: v });
@@ -168,6 +166,13 @@ export class ReconcileHandler implements Handler {
     }
     const holding = decision.kind === 'hold' ? decision.reason : undefined;
     await this.tools.statusSet('active', joinStatus(readyMessage(roles, v, url), holding, sharingText));
+  }
+
+  /** `current` (and `bin`, `.installed_version`) follow what this application runs: the target, once switched to. */
+  private async switchCurrent(version: string): Promise<void> {
+    if ((await this.store.currentVersion()) === version) return;
+    await this.store.switchCurrent(version);
+    this.logger.info('storage.current.switched', { version });
   }
 
   /** Garbage collection is housekeeping: its failure (EACCES on a root-squashed NFS...) must not fail the hook. */

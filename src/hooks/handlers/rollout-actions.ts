@@ -6,14 +6,24 @@
 
 import { inject, injectable } from 'inversify';
 import { z } from 'zod';
+import type { CharmConfig } from '../../domain/charm-config';
+import { releaseDir } from '../../domain/concourse-services';
 import { CharmProblem, InvalidInputError } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
-import { rollbackTarget, TARGET_SERIAL_KEY, TARGET_VERSION_KEY } from '../../domain/upgrade-coordinator';
+import {
+  downMigrationFor,
+  rollbackTarget,
+  TARGET_SERIAL_KEY,
+  TARGET_VERSION_KEY,
+} from '../../domain/upgrade-coordinator';
 import { ConcourseVersion, compareVersions } from '../../domain/version';
 import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
-import { HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
+import { LOGGER, type Logger } from '../../ports/logger';
+import { CHARM_CONFIG, HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
 import { RELEASE_RESOLVER, type ReleaseResolver } from '../../ports/release-resolver';
+import { SCHEMA_MIGRATOR, type SchemaMigrator } from '../../ports/schema-migrator';
+import { PostgresLink } from '../reconcile/postgres-link';
 import { RelationOutbox } from '../reconcile/relation-outbox';
 import type { ReleaseInstaller } from '../reconcile/release-installer';
 import { Rollout } from '../reconcile/rollout';
@@ -37,6 +47,10 @@ export class RolloutAction implements Handler {
     @inject(UnitMemory) private readonly memory: UnitMemory,
     @inject(ReconcileHandler) private readonly reconcile: ReconcileHandler,
     @inject(RELEASE_RESOLVER) private readonly resolver: ReleaseResolver,
+    @inject(SCHEMA_MIGRATOR) private readonly migrator: SchemaMigrator,
+    @inject(PostgresLink) private readonly postgres: PostgresLink,
+    @inject(CHARM_CONFIG) private readonly config: CharmConfig,
+    @inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   private chooseTarget(requested: ConcourseVersion | undefined): Promise<ConcourseVersion> {
@@ -56,6 +70,7 @@ export class RolloutAction implements Handler {
     const t = target.toString();
     // Fetched (or found) before anything changes: a failed download fails the action and leaves every unit as is.
     await this.installer.ensure(target);
+    if (name === 'rollback') await this.migrateDatabaseDown(target);
     const serial = Number((await this.peers.appData())[TARGET_SERIAL_KEY] ?? '0');
     // A new serial even for the same version: running upgrade again is how an operator retries a failed switch.
     this.outbox.toPeerApp({
@@ -96,6 +111,34 @@ export class RolloutAction implements Handler {
             : `${progress.done}/${progress.total} units run ${t}; the others follow (web first): watch juju status`,
       ...units,
     });
+  }
+
+  /**
+   * Before an older release runs, the database goes back to the schema it knows, migrated by the newer (running)
+   * binary: Concourse only migrates forward by itself. A worker-only application has no database.
+   */
+  private async migrateDatabaseDown(target: ConcourseVersion): Promise<void> {
+    if (this.config.mode === 'worker') return;
+    const running = (await this.memory.get(MEMORY_KEYS.workloadVersion)) ?? (await this.store.currentVersion());
+    if (running === undefined) return;
+    const runningDir = releaseDir(this.store.root, ConcourseVersion.parse(running));
+    const schema = downMigrationFor(
+      await this.migrator.supportedSchema(runningDir),
+      await this.migrator.supportedSchema(releaseDir(this.store.root, target)),
+    );
+    if (schema === undefined) return;
+    const db = await this.postgres.connection();
+    await this.tools.actionLog(`Migrating the database down to schema ${schema} (for ${target.toString()})`);
+    this.logger.info('database.migrate.down', { from: running, to: target.toString(), schema });
+    try {
+      await this.migrator.migrateTo(runningDir, schema, db);
+    } catch (error) {
+      throw new CharmProblem(
+        'blocked',
+        `Migrating the database down to schema ${schema} for ${target.toString()} failed (${error instanceof Error ? error.message : String(error)}): nothing was switched`,
+        { cause: error },
+      );
+    }
   }
 
   private async upgradeTarget(requested: ConcourseVersion | undefined): Promise<ConcourseVersion> {

@@ -240,9 +240,9 @@ export class ConcourseRoles {
     await this.applier.apply(service, undefined);
   }
 
-  /** The TSA offer on peers and on every `tsa` relation (with the version, for worker applications to follow). */
+  /** The TSA offer, with the version the web runs, on peers and on every `tsa` relation (worker applications follow it). */
   private async offerTsa(offer: TsaOffer | undefined): Promise<void> {
-    this.outbox.toPeers(webOfferData(offer, false));
+    this.outbox.toPeers(webOfferData(offer, true));
     const tsaIds = await this.related.ids(TSA_ENDPOINT);
     if (tsaIds.length === 0) return;
     const address = offer === undefined ? undefined : (await this.tools.networkGet(TSA_ENDPOINT)).ingressAddress;
