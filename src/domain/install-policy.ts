@@ -33,7 +33,8 @@ export interface RememberedFailure {
 }
 
 /** Hooks in which the operator may just have fixed what a blocked install needs (config, charm, resource). */
-const OPERATOR_CHANGE_HOOKS = new Set(['config-changed', 'upgrade-charm']);
+/** Events that mean the operator asked again (config, a new charm, the upgrade action): a remembered failure is retried. */
+const OPERATOR_CHANGE_HOOKS = new Set(['config-changed', 'upgrade-charm', 'upgrade']);
 
 export type ReleaseObservation =
   | { readonly state: 'published'; readonly manifest: ReleaseManifest }
@@ -172,7 +173,7 @@ export class InstallPolicy {
     const age = input.now - failure.at;
     const retry =
       failure.status === 'waiting'
-        ? hook === 'update-status' || age >= this.settings.retryIntervalMs
+        ? hook === 'update-status' || hook === 'upgrade' || age >= this.settings.retryIntervalMs
         : OPERATOR_CHANGE_HOOKS.has(hook) || age >= this.settings.blockedRetryIntervalMs;
     if (retry) return { kind: 'try' };
     const problem =

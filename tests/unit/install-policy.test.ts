@@ -148,12 +148,14 @@ describe('retrying an install that failed', () => {
     expect(ask(blockedFailure, 'start', 100_001, { source: 'resource:concourse-release' }).kind).toBe('try');
   });
   test('recent transient failure → other hooks hold with the same waiting message', () => {
-    const d = ask(waitingFailure, 'config-changed', 150_000);
+    const d = ask(waitingFailure, 'peers-relation-changed', 150_000);
     expect(d.kind).toBe('hold');
     if (d.kind === 'hold') expect([d.problem.status, d.problem.message]).toEqual(['waiting', waitingFailure.message]);
   });
-  test('transient failure: update-status, or the interval passed → try again', () => {
+  test('transient failure: update-status, the upgrade action, or the interval passed → try again', () => {
     expect(ask(waitingFailure, 'update-status', 100_001).kind).toBe('try');
+    expect(ask(waitingFailure, 'upgrade', 100_001).kind).toBe('try');
+    expect(ask(waitingFailure, 'config-changed', 100_001).kind).toBe('hold');
     expect(ask(waitingFailure, 'start', 160_000).kind).toBe('try');
   });
   test('blocked failure → held in update-status and peer hooks, no re-download of a bad tarball', () => {
@@ -163,8 +165,9 @@ describe('retrying an install that failed', () => {
       if (d.kind === 'hold') expect([d.problem.status, d.problem.message]).toEqual(['blocked', blockedFailure.message]);
     }
   });
-  test('blocked failure: config-changed or upgrade-charm (the operator acted), or an hour later → try', () => {
+  test('blocked failure: config-changed, upgrade-charm or the upgrade action (the operator acted), or an hour later → try', () => {
     expect(ask(blockedFailure, 'config-changed', 100_001).kind).toBe('try');
+    expect(ask(blockedFailure, 'upgrade', 100_001).kind).toBe('try');
     expect(ask(blockedFailure, 'upgrade-charm', 100_001).kind).toBe('try');
     expect(ask(blockedFailure, 'update-status', 3_700_000).kind).toBe('try');
   });
