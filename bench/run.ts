@@ -96,6 +96,36 @@ try {
     row(`${n} units at once: longest wait for the lock`, `${Math.max(0, ...lockMs)} ms`);
     await many.sim.close();
   }
+
+  // SC-003 for upgrades: 5 units move to the next release by the upgrade action, downloading it once; the web is
+  // restarted onto the new release (no stop), and every worker switches after it.
+  await server.addRelease({ version: '7.14.3', fillerBytes });
+  const five = await deploy(server, 5);
+  try {
+    const started = Date.now();
+    const before = server.downloads('7.14.3');
+    const result = await five.sim.runAction('concourse-ci/0', 'upgrade', { version: '7.14.3' });
+    await five.sim.settle({ maxRounds: 1000 });
+    const ms = Date.now() - started;
+    const on = unitsOf(five.sim, 'concourse-ci').filter((u) => u.workload.message.includes('(v7.14.3)')).length;
+    row(
+      '5 units: upgrade 7.14.2 → 7.14.3 by the action, to every unit on it',
+      `${(ms / 1000).toFixed(1)} s (${on}/5, action ${result.status})`,
+    );
+    const downloads = server.downloads('7.14.3') - before;
+    row('5 units: downloads for the upgrade (SC-003)', String(downloads), '1', downloads === 1);
+    const webCalls = five.sim.systemctlCalls('concourse-ci/0').filter((c) => c.t >= started);
+    const webStops = webCalls.filter((c) => c.argv[0] === 'stop').length;
+    const webRestarts = webCalls.filter((c) => c.argv[0] === 'restart').length;
+    row(
+      '5 units: web service stops / restarts during the upgrade',
+      `${webStops} / ${webRestarts}`,
+      '0 / 1',
+      webStops === 0 && webRestarts === 1,
+    );
+  } finally {
+    await five.sim.close();
+  }
 } finally {
   await server.close();
 }

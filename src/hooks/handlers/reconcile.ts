@@ -165,7 +165,12 @@ export class ReconcileHandler implements Handler {
       }
     }
     const holding = decision.kind === 'hold' ? decision.reason : undefined;
-    await this.tools.statusSet('active', joinStatus(readyMessage(roles, v, url), holding, sharingText));
+    // Said, not ignored: one worker process per unit is what this revision runs.
+    const procs =
+      roles.includes('worker') && this.config.workerProcs > 1
+        ? `worker-procs=${this.config.workerProcs} not supported yet: 1 worker process`
+        : undefined;
+    await this.tools.statusSet('active', joinStatus(readyMessage(roles, v, url), holding, procs, sharingText));
   }
 
   /** `current` (and `bin`, `.installed_version`) follow what this application runs: the target, once switched to. */
