@@ -50,7 +50,7 @@ import { PostgresLink } from './postgres-link';
 import { RelatedUnits } from './related-units';
 import { RelationOutbox } from './relation-outbox';
 import { ServiceApplier } from './service-applier';
-import { appliedKey, MEMORY_KEYS, UnitMemory } from './unit-memory';
+import { MEMORY_KEYS, UnitMemory } from './unit-memory';
 import { WebKeysStore } from './web-keys-store';
 
 export interface RolesInput {
@@ -158,7 +158,7 @@ export class ConcourseRoles {
       if (!(error instanceof CharmProblem)) throw error;
       // A web that runs from an earlier hook keeps running (and offering its TSA, with the version it really runs,
       // not the target: workers of other applications follow that version) while the operator fixes this.
-      const running = (await this.memory.get(appliedKey(WEB_SERVICE))) !== undefined;
+      const running = (await this.applier.applied(WEB_SERVICE)) !== undefined;
       const runningVersion = await this.memory.get(MEMORY_KEYS.workloadVersion);
       return {
         offer: running && offer !== undefined ? { ...offer, version: runningVersion } : undefined,

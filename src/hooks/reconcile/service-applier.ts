@@ -1,11 +1,17 @@
 // Hooks: brings one systemd service to what the domain's plan says: files written (atomically, with their modes),
 // daemon-reload only when a unit file changed, enabled, started, restarted once for any number of changed files,
-// reloaded when only the worker keys changed, or stopped and disabled when the unit no longer has the role. The
-// fingerprint is remembered only after every step succeeded, so a failed step is retried by the next hook.
+// reloaded when only the worker keys changed, or stopped and disabled when the unit no longer has the role.
+//
+// What was applied is a fingerprint in a file next to the env files (/etc/concourse/.applied-<service>), written only
+// after every step succeeded and cleared as soon as the service's files change: a failed step is retried by the next
+// hook, and a hook that fails *after* a successful restart (Juju then retries it) does not restart again. Juju's unit
+// state would not do: Juju keeps it only when the whole hook succeeds, while a restart takes effect at once.
 
 import { inject, injectable } from 'inversify';
 import {
+  CONCOURSE_CONFIG_DIR,
   type ConcourseServiceName,
+  type RenderedFile,
   WEB_SERVICE,
   WEB_UNIT_FILE,
   WORKER_UNIT_FILE,
@@ -15,7 +21,6 @@ import { type DesiredService, planService, planSteps, serviceFiles } from '../..
 import { LOGGER, type Logger } from '../../ports/logger';
 import { SERVICE_MANAGER, type ServiceManager } from '../../ports/service-manager';
 import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
-import { appliedKey, UnitMemory } from './unit-memory';
 
 /** How long a started service must stay up before it counts as started (ms). */
 export const START_SETTLE_MS = Symbol.for('concourse-ci-machine/StartSettleMs');
@@ -31,14 +36,13 @@ export class ServiceApplier {
   constructor(
     @inject(SERVICE_MANAGER) private readonly systemd: ServiceManager,
     @inject(UNIT_FILES) private readonly files: UnitFiles,
-    @inject(UnitMemory) private readonly memory: UnitMemory,
     @inject(LOGGER) private readonly logger: Logger,
     @inject(START_SETTLE_MS) private readonly settleMs: number,
   ) {}
 
   async apply(name: ConcourseServiceName, desired: DesiredService | undefined): Promise<ApplyOutcome> {
-    const key = appliedKey(name);
-    const applied = await this.memory.get(key);
+    const marker = appliedMarker(name);
+    const applied = await this.applied(name);
     // A service this unit never ran and should not run costs no systemctl call; its unit file tells (a service
     // started in a hook that then failed has a file but no remembered fingerprint, and must still be stopped).
     if (desired === undefined && applied === undefined && (await this.files.read(unitFileOf(name))) === undefined) {
@@ -56,7 +60,7 @@ export class ServiceApplier {
           }
           // The files on disk are no longer what the remembered fingerprint describes: forget it until every step
           // succeeded, so a later apply (a revert in this hook, or the next hook) rewrites and restarts.
-          if (applied !== undefined) await this.memory.remember({ [key]: '' });
+          if (applied !== undefined) await this.files.write(marker(''));
           break;
         case 'daemon-reload':
           await this.systemd.daemonReload();
@@ -82,8 +86,15 @@ export class ServiceApplier {
       }
     }
     if (steps.length > 0) this.logger.info('service.applied', { service: name, steps: steps.join(',') });
-    await this.memory.remember({ [key]: plan.fingerprint ?? '' });
+    if ((plan.fingerprint ?? undefined) !== (await this.applied(name)))
+      await this.files.write(marker(plan.fingerprint ?? ''));
     return { running: desired !== undefined, restarted: plan.restart };
+  }
+
+  /** The fingerprint of what was last applied to the service, undefined when nothing is (or it was cleared). */
+  async applied(name: ConcourseServiceName): Promise<string | undefined> {
+    const text = (await this.files.read(appliedMarkerPath(name)))?.trim();
+    return text === undefined || text === '' ? undefined : text;
   }
 
   /**
@@ -112,4 +123,18 @@ export class ServiceApplier {
 
 function unitFileOf(name: ConcourseServiceName): string {
   return name === WEB_SERVICE ? WEB_UNIT_FILE : WORKER_UNIT_FILE;
+}
+
+function appliedMarkerPath(name: ConcourseServiceName): string {
+  return `${CONCOURSE_CONFIG_DIR}/.applied-${name}`;
+}
+
+function appliedMarker(name: ConcourseServiceName): (fingerprint: string) => RenderedFile {
+  return (fingerprint) => ({
+    path: appliedMarkerPath(name),
+    content: fingerprint === '' ? '' : `${fingerprint}\n`,
+    mode: 0o600,
+    owner: 'root',
+    group: 'root',
+  });
 }

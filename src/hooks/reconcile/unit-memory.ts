@@ -18,11 +18,6 @@ export const MEMORY_KEYS = {
   openedPorts: 'opened-ports',
 } as const;
 
-/** What a service was last applied as (its fingerprint); removed when the service is stopped for good. */
-export function appliedKey(service: string): string {
-  return `applied@${service}`;
-}
-
 /** What this unit last wrote to a relation's bag (its own, or the application's), as JSON. */
 export function sentKey(relationId: string, app: boolean): string {
   return `${app ? 'sent-app' : 'sent'}@${relationId}`;

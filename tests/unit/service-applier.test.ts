@@ -1,0 +1,154 @@
+// ServiceApplier (hooks) with in-memory stand-ins for systemd and the unit's files: what it asks systemd to do, and
+// that what was applied survives a hook Juju retries (unit state would be rolled back; the marker file is not).
+import 'reflect-metadata';
+import { describe, expect, test } from 'vitest';
+import type { RenderedFile } from '../../src/domain/concourse-services';
+import { ServiceStartFailed } from '../../src/domain/errors';
+import type { DesiredService } from '../../src/domain/service-plan';
+import { ServiceApplier } from '../../src/hooks/reconcile/service-applier';
+import type { Logger } from '../../src/ports/logger';
+import type { ServiceManager } from '../../src/ports/service-manager';
+import type { DirectorySpec, UnitFiles } from '../../src/ports/unit-files';
+
+class FakeSystemd implements ServiceManager {
+  readonly calls: string[] = [];
+  readonly active = new Set<string>();
+  /** Services whose start "succeeds" but whose main process dies at once. */
+  readonly crashing = new Set<string>();
+  async daemonReload() {
+    this.calls.push('daemon-reload');
+  }
+  async enable(u: string) {
+    this.calls.push(`enable ${u}`);
+  }
+  async disable(u: string) {
+    this.calls.push(`disable ${u}`);
+  }
+  async start(u: string) {
+    this.calls.push(`start ${u}`);
+    if (!this.crashing.has(u)) this.active.add(u);
+  }
+  async restart(u: string) {
+    this.calls.push(`restart ${u}`);
+    if (this.crashing.has(u)) this.active.delete(u);
+    else this.active.add(u);
+  }
+  async reload(u: string) {
+    this.calls.push(`reload ${u}`);
+  }
+  async stop(u: string) {
+    this.calls.push(`stop ${u}`);
+    this.active.delete(u);
+  }
+  async isActive(u: string) {
+    return this.active.has(u);
+  }
+  changes(): string[] {
+    return this.calls.filter((c) => !c.startsWith('enable'));
+  }
+}
+
+class MemoryFiles implements UnitFiles {
+  readonly files = new Map<string, RenderedFile>();
+  async write(file: RenderedFile) {
+    const old = this.files.get(file.path);
+    if (old !== undefined && old.content === file.content && old.mode === file.mode) return false;
+    this.files.set(file.path, file);
+    return true;
+  }
+  async read(path: string) {
+    return this.files.get(path)?.content;
+  }
+  async ensureDirectory(_: DirectorySpec) {}
+  async ensureSystemUser(_: string) {}
+}
+
+const quiet: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  flush: async () => undefined,
+} as unknown as Logger;
+
+const NAME = 'concourse-worker.service';
+const desired = (version: string, tsa = 'a:2222', keys = 'k1'): DesiredService => ({
+  unitFile: {
+    path: '/etc/systemd/system/concourse-worker.service',
+    content: `ExecStart=/v/releases/${version}/bin/concourse worker\n`,
+    mode: 0o644,
+    owner: 'root',
+    group: 'root',
+  },
+  envFile: { path: '/etc/concourse/worker.env', content: `TSA="${tsa}"\n`, mode: 0o600, owner: 'root', group: 'root' },
+  reloadFiles: [{ path: '/etc/concourse/keys/k', content: keys, mode: 0o640, owner: 'root', group: 'root' }],
+});
+
+function setup() {
+  const systemd = new FakeSystemd();
+  const files = new MemoryFiles();
+  // A new applier per hook, as each hook is a new process; the files (and systemd) persist between them.
+  const hook = () => new ServiceApplier(systemd, files, quiet, 0);
+  return { systemd, files, hook };
+}
+
+describe('ServiceApplier', () => {
+  test('first apply → write, daemon-reload, start; the same again → nothing', async () => {
+    const { systemd, hook } = setup();
+    await hook().apply(NAME, desired('7.14.2'));
+    expect(systemd.changes()).toEqual(['daemon-reload', `start ${NAME}`]);
+    await hook().apply(NAME, desired('7.14.2'));
+    expect(systemd.changes()).toEqual(['daemon-reload', `start ${NAME}`]);
+  });
+
+  test('a hook that fails after restarting is retried by Juju → the retry does not restart again', async () => {
+    const { systemd, hook } = setup();
+    await hook().apply(NAME, desired('7.14.2'));
+    await hook().apply(NAME, desired('7.14.3')); // restarted; imagine the hook then exits 1 (unit state rolled back)
+    const before = systemd.changes().length;
+    await hook().apply(NAME, desired('7.14.3')); // Juju's retry of that hook
+    expect(systemd.changes().slice(before)).toEqual([]);
+    expect(systemd.changes().filter((c) => c.startsWith('restart'))).toEqual([`restart ${NAME}`]);
+  });
+
+  test('only the reload files changed → reload, no restart', async () => {
+    const { systemd, hook } = setup();
+    await hook().apply(NAME, desired('7.14.2'));
+    await hook().apply(NAME, desired('7.14.2', 'a:2222', 'k2'));
+    expect(systemd.changes().slice(-1)).toEqual([`reload ${NAME}`]);
+  });
+
+  test('a restart that does not come up → ServiceStartFailed, and the next apply tries again', async () => {
+    const { systemd, hook } = setup();
+    await hook().apply(NAME, desired('7.14.2'));
+    systemd.crashing.add(NAME);
+    await expect(hook().apply(NAME, desired('7.14.3'))).rejects.toBeInstanceOf(ServiceStartFailed);
+    systemd.crashing.delete(NAME);
+    await hook().apply(NAME, desired('7.14.3'));
+    expect(systemd.active.has(NAME)).toBe(true);
+    expect(await hook().applied(NAME)).toMatch(/^fnv1a64:/);
+  });
+
+  test('going back to the previous files after a failed restart → rewritten and started, not left on the new ones', async () => {
+    const { systemd, files, hook } = setup();
+    await hook().apply(NAME, desired('7.14.2'));
+    systemd.crashing.add(NAME);
+    const applier = hook();
+    await expect(applier.apply(NAME, desired('7.14.3'))).rejects.toBeInstanceOf(ServiceStartFailed);
+    systemd.crashing.delete(NAME);
+    await applier.apply(NAME, desired('7.14.2'));
+    expect(await files.read('/etc/systemd/system/concourse-worker.service')).toContain('/releases/7.14.2/');
+    expect(systemd.active.has(NAME)).toBe(true);
+  });
+
+  test('role gone → stop and disable once; a service never installed costs no systemd call', async () => {
+    const { systemd, hook } = setup();
+    await hook().apply('concourse-server.service', undefined);
+    expect(systemd.calls).toEqual([]);
+    await hook().apply(NAME, desired('7.14.2'));
+    await hook().apply(NAME, undefined);
+    await hook().apply(NAME, undefined);
+    expect(systemd.changes().slice(-2)).toEqual([`stop ${NAME}`, `disable ${NAME}`]);
+    expect(await hook().applied(NAME)).toBeUndefined();
+  });
+});
