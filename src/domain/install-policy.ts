@@ -6,6 +6,7 @@ import { formatBytes } from './bytes';
 import { type DownloadProgress, isProgressStale, progressPercent } from './download-progress';
 import { type CharmProblem, ReleaseProblem, StorageProblem } from './errors';
 import { REQUIRED_RELEASE_FILES, type ReleaseManifest } from './release-manifest';
+import { parseRememberedJson } from './remembered-json';
 import type { VolumeFacts } from './volume';
 
 export interface InstallPolicySettings {
@@ -67,13 +68,7 @@ const rememberedFailureSchema = z.object({
 });
 
 export function parseRememberedFailure(text: string | undefined): RememberedFailure | undefined {
-  if (text === undefined || text === '') return undefined;
-  try {
-    const r = rememberedFailureSchema.safeParse(JSON.parse(text));
-    return r.success ? r.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseRememberedJson(rememberedFailureSchema, text);
 }
 
 export class InstallPolicy {

@@ -1,8 +1,9 @@
-// Domain: each unit's view of which peers see which volume, kept incrementally. Reading every peer's bag in every
+// Domain: each unit's view of its peers' bags (volume id, roles, offers), kept incrementally. Reading every peer's bag in every
 // hook costs O(units) hook-tool calls per hook and O(units^3) in all; Juju already tells which peer changed.
 
 import { z } from 'zod';
 import type { RelationContext } from './hook-event';
+import { parseRememberedJson } from './remembered-json';
 
 /** Peer unit name -> the volume id it publishes. */
 export type PeerVolumes = Readonly<Record<string, string>>;
@@ -35,30 +36,12 @@ export function planPeerRefresh(input: {
   return { kind: 'full' };
 }
 
-/** The view with one peer's volume set (or removed when it publishes none). */
-export function withPeer(view: PeerVolumes, unit: string, volumeId: string | undefined): PeerVolumes {
-  const { [unit]: _previous, ...rest } = view;
-  return volumeId === undefined || volumeId === '' ? rest : { ...rest, [unit]: volumeId };
-}
-
-export function withoutPeer(view: PeerVolumes, unit: string): PeerVolumes {
-  return withPeer(view, unit, undefined);
-}
-
 const stringMapSchema = z.record(z.string(), z.string());
 
-/** A remembered JSON object of strings (peer volumes, last peer data); undefined when absent or unreadable. */
+/** A remembered JSON object of strings (last data written to a bag); undefined when absent or unreadable. */
 export function parseStringMap(text: string | undefined): Readonly<Record<string, string>> | undefined {
-  if (text === undefined || text === '') return undefined;
-  try {
-    const r = stringMapSchema.safeParse(JSON.parse(text));
-    return r.success ? r.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseRememberedJson(stringMapSchema, text);
 }
-
-export const parsePeerVolumes: (text: string | undefined) => PeerVolumes | undefined = parseStringMap;
 
 /** Peer unit name -> the keys of its bag this charm reads (volume id, roles, TSA offer, worker key). */
 export type PeerBags = Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -78,13 +61,7 @@ export function withPeerBag(
 const bagsSchema = z.record(z.string(), z.record(z.string(), z.string()));
 
 export function parsePeerBags(text: string | undefined): PeerBags | undefined {
-  if (text === undefined || text === '') return undefined;
-  try {
-    const r = bagsSchema.safeParse(JSON.parse(text));
-    return r.success ? r.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseRememberedJson(bagsSchema, text);
 }
 
 /** Which volume each peer sees, from the bags. */

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { parsePeerVolumes, planPeerRefresh, withoutPeer, withPeer } from '../../src/domain/peer-view';
+import { parsePeerBags, parseStringMap, planPeerRefresh, volumesOf, withPeerBag } from '../../src/domain/peer-view';
 
 const peers = (remoteUnit?: string) => ({ endpoint: 'peers', id: 'peers:0', remoteUnit, remoteApp: 'a' });
 
@@ -34,17 +34,21 @@ test('peer app-data change (no remote unit) → full re-read; other hooks → re
   ).toEqual({ kind: 'cached' });
 });
 
-test('view updates → set, replace, remove', () => {
-  const v = withPeer(withPeer({}, 'a/1', 'x'), 'a/2', 'y');
-  expect(v).toEqual({ 'a/1': 'x', 'a/2': 'y' });
-  expect(withPeer(v, 'a/1', 'z')).toEqual({ 'a/1': 'z', 'a/2': 'y' });
-  expect(withPeer(v, 'a/1', undefined)).toEqual({ 'a/2': 'y' });
-  expect(withoutPeer(v, 'a/2')).toEqual({ 'a/1': 'x' });
+test('view updates → kept keys only, replaced, removed when the peer has none of them', () => {
+  const keys = ['volume-id', 'roles'];
+  const v = withPeerBag(withPeerBag({}, 'a/1', { 'volume-id': 'x', other: 'o' }, keys), 'a/2', { roles: 'web' }, keys);
+  expect(v).toEqual({ 'a/1': { 'volume-id': 'x' }, 'a/2': { roles: 'web' } });
+  expect(withPeerBag(v, 'a/1', { 'volume-id': 'z' }, keys)['a/1']).toEqual({ 'volume-id': 'z' });
+  expect(withPeerBag(v, 'a/1', { 'volume-id': '' }, keys)).toEqual({ 'a/2': { roles: 'web' } });
+  expect(withPeerBag(v, 'a/2', undefined, keys)).toEqual({ 'a/1': { 'volume-id': 'x' } });
+  expect(volumesOf(v, 'volume-id')).toEqual({ 'a/1': 'x' });
 });
 
 test('remembered text → parsed, or undefined when unreadable', () => {
-  expect(parsePeerVolumes('{"a/1":"x"}')).toEqual({ 'a/1': 'x' });
-  expect(parsePeerVolumes('{"a/1":3}')).toBeUndefined();
-  expect(parsePeerVolumes('nope')).toBeUndefined();
-  expect(parsePeerVolumes(undefined)).toBeUndefined();
+  expect(parseStringMap('{"a/1":"x"}')).toEqual({ 'a/1': 'x' });
+  expect(parseStringMap('{"a/1":3}')).toBeUndefined();
+  expect(parseStringMap('nope')).toBeUndefined();
+  expect(parseStringMap(undefined)).toBeUndefined();
+  expect(parsePeerBags('{"a/1":{"roles":"web"}}')).toEqual({ 'a/1': { roles: 'web' } });
+  expect(parsePeerBags('{"a/1":"x"}')).toBeUndefined();
 });
