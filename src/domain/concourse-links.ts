@@ -20,9 +20,6 @@ export const LINK_KEYS = {
   workerPublicKey: 'worker-public-key',
 } as const;
 
-/** The keys a unit publishes about its services; a key whose role the unit no longer has is published empty (deleted). */
-export const WEB_OFFER_KEYS = [LINK_KEYS.tsaHost, LINK_KEYS.tsaPort, LINK_KEYS.tsaPublicKey] as const;
-
 export interface TsaOffer {
   readonly host: string;
   readonly port: number;
@@ -32,15 +29,14 @@ export interface TsaOffer {
 
 export type Bag = Readonly<Record<string, string>>;
 
-/** What a web unit writes; with `offer` undefined (no running web), the same keys emptied. */
-export function webOfferData(offer: TsaOffer | undefined, withVersion: boolean): Bag {
-  const data: Record<string, string> = {
+/** What a web unit writes, with the version it runs; with `offer` undefined (no running web), the same keys emptied. */
+export function webOfferData(offer: TsaOffer | undefined): Bag {
+  return {
     [LINK_KEYS.tsaHost]: offer?.host ?? '',
     [LINK_KEYS.tsaPort]: offer === undefined ? '' : String(offer.port),
     [LINK_KEYS.tsaPublicKey]: offer?.publicKey ?? '',
+    [LINK_KEYS.concourseVersion]: offer?.version ?? '',
   };
-  if (withVersion) data[LINK_KEYS.concourseVersion] = offer?.version ?? '';
-  return data;
 }
 
 export function workerOfferData(publicKey: string | undefined): Bag {

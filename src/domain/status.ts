@@ -13,3 +13,39 @@ export function readyMessage(roles: readonly Role[], version: string, url: strin
     .filter((p) => p !== undefined && p !== '')
     .join(' ');
 }
+
+export interface UnitStatusInput {
+  readonly roles: readonly Role[];
+  /** The release this unit's services run now. */
+  readonly running: string;
+  readonly url: string | undefined;
+  /** Why this unit stays on `running` instead of the target, if it does. */
+  readonly holding: string | undefined;
+  /** The hold is this unit's own failed start: the roll-out waits for the operator. */
+  readonly failedHere: boolean;
+  /** The leader's view of the roll-out, when a unit still runs another release (`Upgrading to …`). */
+  readonly rollout: string | undefined;
+  readonly workerProcs: number;
+  /** `shared volume 3 units`, `volume not shared`, … */
+  readonly sharing: string;
+}
+
+/** The status a converged unit shows: blocked on its own failed start, the roll-out on the leader, else ready. */
+export function unitStatus(input: UnitStatusInput): {
+  readonly status: 'active' | 'blocked' | 'maintenance';
+  readonly message: string;
+} {
+  if (input.failedHere && input.holding !== undefined) {
+    return { status: 'blocked', message: joinStatus(input.holding, input.sharing) };
+  }
+  if (input.rollout !== undefined) return { status: 'maintenance', message: joinStatus(input.rollout, input.sharing) };
+  // Said, not ignored: one worker process per unit is what this revision runs.
+  const procs =
+    input.roles.includes('worker') && input.workerProcs > 1
+      ? `worker-procs=${input.workerProcs} not supported yet: 1 worker process`
+      : undefined;
+  return {
+    status: 'active',
+    message: joinStatus(readyMessage(input.roles, input.running, input.url), input.holding, procs, input.sharing),
+  };
+}

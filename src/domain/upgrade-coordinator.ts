@@ -17,6 +17,22 @@ export const RUNNING_VERSION_KEY = 'running-version';
 /** Bumped by the leader each time it sets a target (even the same one again): retrying a failed switch is asking. */
 export const TARGET_SERIAL_KEY = 'target-serial';
 
+/** The serial of the current target in the peer application bag (0 when none, or unreadable). */
+export function targetSerial(app: Readonly<Record<string, string>>): number {
+  const n = Number(app[TARGET_SERIAL_KEY] ?? '0');
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+}
+
+/** The bag keys that set `target` as a new attempt: a unit that failed to start the previous attempt tries again. */
+export function newTarget(app: Readonly<Record<string, string>>, target: string): Readonly<Record<string, string>> {
+  return { [TARGET_VERSION_KEY]: target, [TARGET_SERIAL_KEY]: String(targetSerial(app) + 1) };
+}
+
+/** What identifies one attempt at a target: a failed start is remembered against it. */
+export function targetAttempt(app: Readonly<Record<string, string>>, target: string): string {
+  return `${target}@${targetSerial(app)}`;
+}
+
 export interface UnitReport {
   readonly unit: string;
   readonly roles: readonly Role[];
@@ -82,6 +98,14 @@ export interface RolloutProgress {
 export function rolloutProgress(target: string, units: readonly UnitReport[]): RolloutProgress {
   const pending = units.filter((u) => u.running !== target);
   return { target, done: units.length - pending.length, total: units.length, complete: pending.length === 0, pending };
+}
+
+/** The leader's status text while some unit still runs another release; undefined when none does. */
+export function rolloutStatus(
+  progress: RolloutProgress,
+  compare: (a: string, b: string) => number,
+): string | undefined {
+  return progress.pending.some((u) => u.running !== undefined) ? describeRollout(progress, compare) : undefined;
 }
 
 /**

@@ -57,6 +57,13 @@ describe('5 units in mode=auto on one volume', () => {
     expect(server.downloads('7.14.3')).toBe(0);
   });
 
+  test('rollback with no older release on the volume → fails saying so, nothing changes', async () => {
+    const r = await sim.runAction('concourse-ci/0', 'rollback', {});
+    expect(r.status).toBe('failed');
+    expect(r.message).toBe('No release older than 7.14.2 on the volume to roll back to; nothing was changed');
+    expect(runningReleases()).toEqual(Array(5).fill('7.14.2'));
+  });
+
   test('upgrade to a release that does not exist → fails with the reason, every unit stays on 7.14.2', async () => {
     const r = await sim.runAction('concourse-ci/0', 'upgrade', { version: '7.99.0' });
     expect(r.status).toBe('failed');

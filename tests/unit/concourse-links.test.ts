@@ -8,7 +8,6 @@ import {
   parseTsaOffer,
   type TsaOffer,
   tsaPortNeeded,
-  WEB_OFFER_KEYS,
   webOfferData,
   workerOfferData,
   workerTargets,
@@ -34,38 +33,31 @@ const tsaBag = (over: Record<string, string> = {}): Bag => ({
 });
 
 describe('webOfferData', () => {
-  test('running web → host, port and key, and the version when asked for', () => {
-    expect(webOfferData(offer('10.0.0.5'), true)).toEqual({
+  test('running web → host, port, key and the version it runs', () => {
+    expect(webOfferData(offer('10.0.0.5'))).toEqual({
       'tsa-host': '10.0.0.5',
       'tsa-port': '2222',
       'tsa-public-key': RSA,
       'concourse-version': '7.14.2',
     });
-    expect(webOfferData(offer('10.0.0.5'), false)).toEqual({
-      'tsa-host': '10.0.0.5',
-      'tsa-port': '2222',
-      'tsa-public-key': RSA,
-    });
   });
 
   test('no running web → the same keys, emptied (relation-set deletes them)', () => {
-    expect(webOfferData(undefined, true)).toEqual({
+    expect(webOfferData(undefined)).toEqual({
       'tsa-host': '',
       'tsa-port': '',
       'tsa-public-key': '',
       'concourse-version': '',
     });
-    expect(webOfferData(undefined, false)).toEqual({ 'tsa-host': '', 'tsa-port': '', 'tsa-public-key': '' });
-    expect(Object.keys(webOfferData(undefined, false)).sort()).toEqual([...WEB_OFFER_KEYS].sort());
   });
 
   test('version unknown → version key emptied, the rest offered', () => {
-    expect(webOfferData(unversioned('h'), true)[LINK_KEYS.concourseVersion]).toBe('');
+    expect(webOfferData(unversioned('h'))[LINK_KEYS.concourseVersion]).toBe('');
   });
 
   test('round trip through a remote bag → the same offer', () => {
     for (const o of [offer('10.0.0.5'), offer('fd00::5', ED, 443), unversioned('web-0.local')]) {
-      expect(parseTsaOffer(webOfferData(o, true))).toEqual(o);
+      expect(parseTsaOffer(webOfferData(o))).toEqual(o);
     }
   });
 });
@@ -101,7 +93,7 @@ describe('parseTsaOffer', () => {
 
   test.each<[string, Bag]>([
     ['empty bag', {}],
-    ['emptied offer', webOfferData(undefined, true)],
+    ['emptied offer', webOfferData(undefined)],
     ['host missing', { 'tsa-port': '2222', 'tsa-public-key': RSA }],
     ['port missing', { 'tsa-host': 'h', 'tsa-public-key': RSA }],
     ['key missing', { 'tsa-host': 'h', 'tsa-port': '2222' }],

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { Role } from '../../src/domain/roles';
-import { joinStatus, readyMessage } from '../../src/domain/status';
+import { joinStatus, readyMessage, unitStatus } from '../../src/domain/status';
 
 describe('readyMessage', () => {
   test.each<[readonly Role[], string | undefined, string]>([
@@ -34,6 +34,49 @@ describe('readyMessage', () => {
     );
     expect(joinStatus(readyMessage(['web'], '7.14.2', 'http://h:8080'), undefined, '')).toBe(
       'Web ready (v7.14.2) http://h:8080',
+    );
+  });
+});
+
+describe('unitStatus', () => {
+  const base = {
+    roles: ['worker'] as const,
+    running: '7.14.2',
+    url: undefined,
+    holding: undefined,
+    failedHere: false,
+    rollout: undefined,
+    workerProcs: 1,
+    sharing: 'shared volume 3 units',
+  };
+
+  test('converged → active, ready, sharing last', () => {
+    expect(unitStatus(base)).toEqual({ status: 'active', message: 'Worker ready (v7.14.2) · shared volume 3 units' });
+  });
+
+  test('holding for a web → still active, saying why', () => {
+    expect(unitStatus({ ...base, holding: 'waiting for a web unit to run 7.14.3 first' }).message).toBe(
+      'Worker ready (v7.14.2) · waiting for a web unit to run 7.14.3 first · shared volume 3 units',
+    );
+  });
+
+  test('held by its own failed start → blocked, before any roll-out progress', () => {
+    expect(
+      unitStatus({ ...base, holding: 'Concourse 7.14.3 did not start here', failedHere: true, rollout: 'Upgrading' }),
+    ).toEqual({ status: 'blocked', message: 'Concourse 7.14.3 did not start here · shared volume 3 units' });
+  });
+
+  test('leader during a roll-out → maintenance with the progress', () => {
+    expect(unitStatus({ ...base, rollout: 'Upgrading to v7.14.3: 1/5 units' })).toEqual({
+      status: 'maintenance',
+      message: 'Upgrading to v7.14.3: 1/5 units · shared volume 3 units',
+    });
+  });
+
+  test('worker-procs above 1 on a worker → said; on a web-only unit → not', () => {
+    expect(unitStatus({ ...base, workerProcs: 3 }).message).toContain('worker-procs=3 not supported yet');
+    expect(unitStatus({ ...base, roles: ['web'], url: 'http://h:8080', workerProcs: 3 }).message).toBe(
+      'Web ready (v7.14.2) http://h:8080 · shared volume 3 units',
     );
   });
 });

@@ -4,8 +4,11 @@ import {
   describeRollout,
   downMigrationFor,
   leaderTarget,
+  newTarget,
   rollbackTarget,
   rolloutProgress,
+  rolloutStatus,
+  targetAttempt,
   type UnitReport,
 } from '../../src/domain/upgrade-coordinator';
 import { compareVersions } from '../../src/domain/version';
@@ -115,6 +118,15 @@ describe('rolloutProgress and describeRollout', () => {
     expect(describeRollout(p, compareVersions)).toBe('Rolling back to v7.14.2: 1/2 units');
   });
 
+  test('rolloutStatus: only while some unit reports another release (not while new units have not reported)', () => {
+    expect(
+      rolloutStatus(rolloutProgress('7.14.3', [web('a/0', '7.14.3'), worker('a/1', '7.14.2')]), compareVersions),
+    ).toBe('Upgrading to v7.14.3: 1/2 units');
+    expect(
+      rolloutStatus(rolloutProgress('7.14.3', [web('a/0', '7.14.3'), worker('a/1')]), compareVersions),
+    ).toBeUndefined();
+  });
+
   test('every unit on the target → complete', () => {
     expect(rolloutProgress('7.14.3', [web('a/0', '7.14.3')]).complete).toBe(true);
   });
@@ -144,5 +156,16 @@ describe('downMigrationFor', () => {
     [1700071403, undefined, undefined],
   ] as const)('running %s, target %s → %s', (running, target, expected) => {
     expect(downMigrationFor(running, target)).toBe(expected);
+  });
+});
+
+describe('target attempts', () => {
+  test('each new target is a new attempt, even the same version again; a bad serial counts as none', () => {
+    expect(newTarget({}, '7.14.3')).toEqual({ 'target-version': '7.14.3', 'target-serial': '1' });
+    const app = { 'target-version': '7.14.3', 'target-serial': '4' };
+    expect(newTarget(app, '7.14.3')).toEqual({ 'target-version': '7.14.3', 'target-serial': '5' });
+    expect(targetAttempt(app, '7.14.3')).toBe('7.14.3@4');
+    expect(targetAttempt({ ...app, ...newTarget(app, '7.14.3') }, '7.14.3')).not.toBe(targetAttempt(app, '7.14.3'));
+    expect(targetAttempt({ 'target-serial': 'x' }, '7.14.3')).toBe('7.14.3@0');
   });
 });

@@ -9,8 +9,8 @@ import { CharmProblem, ServiceStartFailed } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
 import type { InstallPolicy } from '../../domain/install-policy';
 import { rolesFor } from '../../domain/roles';
-import { joinStatus, readyMessage } from '../../domain/status';
-import { describeRollout, RUNNING_VERSION_KEY } from '../../domain/upgrade-coordinator';
+import { unitStatus } from '../../domain/status';
+import { RUNNING_VERSION_KEY, rolloutStatus } from '../../domain/upgrade-coordinator';
 import { ConcourseVersion, compareVersions } from '../../domain/version';
 import { checkVolumeIdentity } from '../../domain/volume-identity';
 import {
@@ -151,26 +151,18 @@ export class ReconcileHandler implements Handler {
       await this.memory.remember({ [MEMORY_KEYS.workloadVersion]: v });
     }
     if (collects && v === t) await this.collect(t);
-    const sharingText = describeSharing(sharing, this.config.sharedStorage);
-    if (failedHere && decision.kind === 'hold') {
-      // Still on the release that ran, but the roll-out waits for the operator: say so, not `active`.
-      await this.tools.statusSet('blocked', joinStatus(decision.reason, sharingText));
-      return;
-    }
-    if (leader) {
-      const progress = await this.rollout.progress(target, { unit: this.unit, roles, running: v });
-      if (progress.pending.some((u) => u.running !== undefined)) {
-        await this.tools.statusSet('maintenance', joinStatus(describeRollout(progress, compareVersions), sharingText));
-        return;
-      }
-    }
-    const holding = decision.kind === 'hold' ? decision.reason : undefined;
-    // Said, not ignored: one worker process per unit is what this revision runs.
-    const procs =
-      roles.includes('worker') && this.config.workerProcs > 1
-        ? `worker-procs=${this.config.workerProcs} not supported yet: 1 worker process`
-        : undefined;
-    await this.tools.statusSet('active', joinStatus(readyMessage(roles, v, url), holding, procs, sharingText));
+    const progress = leader ? await this.rollout.progress(target, { unit: this.unit, roles, running: v }) : undefined;
+    const { status, message } = unitStatus({
+      roles,
+      running: v,
+      url,
+      holding: decision.kind === 'hold' ? decision.reason : undefined,
+      failedHere,
+      rollout: progress === undefined ? undefined : rolloutStatus(progress, compareVersions),
+      workerProcs: this.config.workerProcs,
+      sharing: describeSharing(sharing, this.config.sharedStorage),
+    });
+    await this.tools.statusSet(status, message);
   }
 
   /** `current` (and `bin`, `.installed_version`) follow what this application runs: the target, once switched to. */

@@ -10,12 +10,7 @@ import type { CharmConfig } from '../../domain/charm-config';
 import { releaseDir } from '../../domain/concourse-services';
 import { CharmProblem, InvalidInputError } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
-import {
-  downMigrationFor,
-  rollbackTarget,
-  TARGET_SERIAL_KEY,
-  TARGET_VERSION_KEY,
-} from '../../domain/upgrade-coordinator';
+import { downMigrationFor, newTarget, rollbackTarget, TARGET_VERSION_KEY } from '../../domain/upgrade-coordinator';
 import { ConcourseVersion, compareVersions } from '../../domain/version';
 import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
@@ -71,12 +66,8 @@ export class RolloutAction implements Handler {
     // Fetched (or found) before anything changes: a failed download fails the action and leaves every unit as is.
     await this.installer.ensure(target);
     if (name === 'rollback') await this.migrateDatabaseDown(target);
-    const serial = Number((await this.peers.appData())[TARGET_SERIAL_KEY] ?? '0');
-    // A new serial even for the same version: running upgrade again is how an operator retries a failed switch.
-    this.outbox.toPeerApp({
-      [TARGET_VERSION_KEY]: t,
-      [TARGET_SERIAL_KEY]: String((Number.isSafeInteger(serial) ? serial : 0) + 1),
-    });
+    // A new attempt even for the same version: running upgrade again is how an operator retries a failed switch.
+    this.outbox.toPeerApp(newTarget(await this.peers.appData(), t));
     await this.outbox.flush();
     await this.tools.actionLog(`Target set to ${t}; switching the leader, then the other units (web first)`);
     // The target is set (committed with this action): from here on the action reports, it does not fail.

@@ -242,12 +242,12 @@ export class ConcourseRoles {
 
   /** The TSA offer, with the version the web runs, on peers and on every `tsa` relation (worker applications follow it). */
   private async offerTsa(offer: TsaOffer | undefined): Promise<void> {
-    this.outbox.toPeers(webOfferData(offer, true));
+    this.outbox.toPeers(webOfferData(offer));
     const tsaIds = await this.related.ids(TSA_ENDPOINT);
     if (tsaIds.length === 0) return;
     const address = offer === undefined ? undefined : (await this.tools.networkGet(TSA_ENDPOINT)).ingressAddress;
     const crossApp = offer === undefined || address === undefined ? undefined : { ...offer, host: address };
-    for (const id of tsaIds) this.outbox.toUnitBag(id, webOfferData(crossApp, true));
+    for (const id of tsaIds) this.outbox.toUnitBag(id, webOfferData(crossApp));
   }
 
   /** open-port for what this unit serves; close-port for what it no longer does. */

@@ -12,12 +12,13 @@ import {
   CONFIG_VERSION_KEY,
   decideSwitch,
   leaderTarget,
+  newTarget,
   type RolloutProgress,
   RUNNING_VERSION_KEY,
   rolloutProgress,
   type SwitchDecision,
-  TARGET_SERIAL_KEY,
   TARGET_VERSION_KEY,
+  targetAttempt,
   type UnitReport,
 } from '../../domain/upgrade-coordinator';
 import { ConcourseVersion } from '../../domain/version';
@@ -64,9 +65,8 @@ export class Rollout {
       target = next.target;
       if (next.target !== undefined) {
         this.outbox.toPeerApp({
-          [TARGET_VERSION_KEY]: next.target,
+          ...(changed ? newTarget(app, next.target) : { [TARGET_VERSION_KEY]: next.target }),
           [CONFIG_VERSION_KEY]: next.configVersion ?? '',
-          ...(changed ? { [TARGET_SERIAL_KEY]: String(serialOf(app) + 1) } : {}),
         });
       }
     }
@@ -76,11 +76,7 @@ export class Rollout {
       }
       target = await this.resolver.latest();
       this.logger.info('release.latest.resolved', { version: target });
-      this.outbox.toPeerApp({
-        [TARGET_VERSION_KEY]: target,
-        [CONFIG_VERSION_KEY]: '',
-        [TARGET_SERIAL_KEY]: String(serialOf(app) + 1),
-      });
+      this.outbox.toPeerApp({ ...newTarget(app, target), [CONFIG_VERSION_KEY]: '' });
     }
     return ConcourseVersion.parse(target, 'target version');
   }
@@ -88,7 +84,7 @@ export class Rollout {
   /** What identifies this attempt at `target`: a failed start is remembered against it, and a new attempt differs. */
   async attempt(target: ConcourseVersion): Promise<string> {
     const app = (await this.peers.exists()) ? await this.peers.appData() : {};
-    return `${target.toString()}@${serialOf(app)}`;
+    return targetAttempt(app, target.toString());
   }
 
   /** Whether this unit runs the target now, or keeps `running` until a web runs the target. */
@@ -156,9 +152,4 @@ export class Rollout {
 
 function nonEmpty(s: string | undefined): string | undefined {
   return s === undefined || s === '' ? undefined : s;
-}
-
-function serialOf(app: Readonly<Record<string, string>>): number {
-  const n = Number(app[TARGET_SERIAL_KEY] ?? '0');
-  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
 }

@@ -25,12 +25,6 @@ import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
 /** How long a started service must stay up before it counts as started (ms). */
 export const START_SETTLE_MS = Symbol.for('concourse-ci-machine/StartSettleMs');
 
-export interface ApplyOutcome {
-  /** The service is running now (or, with `desired` undefined, stopped). */
-  readonly running: boolean;
-  readonly restarted: boolean;
-}
-
 @injectable()
 export class ServiceApplier {
   constructor(
@@ -40,13 +34,14 @@ export class ServiceApplier {
     @inject(START_SETTLE_MS) private readonly settleMs: number,
   ) {}
 
-  async apply(name: ConcourseServiceName, desired: DesiredService | undefined): Promise<ApplyOutcome> {
+  async apply(name: ConcourseServiceName, desired: DesiredService | undefined): Promise<void> {
     const marker = appliedMarker(name);
     const applied = await this.applied(name);
+    let onDisk = applied;
     // A service this unit never ran and should not run costs no systemctl call; its unit file tells (a service
     // started in a hook that then failed has a file but no remembered fingerprint, and must still be stopped).
     if (desired === undefined && applied === undefined && (await this.files.read(unitFileOf(name))) === undefined) {
-      return { running: false, restarted: false };
+      return;
     }
     const active = await this.systemd.isActive(name);
     const plan = planService({ desired, applied, active });
@@ -60,7 +55,10 @@ export class ServiceApplier {
           }
           // The files on disk are no longer what the remembered fingerprint describes: forget it until every step
           // succeeded, so a later apply (a revert in this hook, or the next hook) rewrites and restarts.
-          if (applied !== undefined) await this.files.write(marker(''));
+          if (onDisk !== undefined) {
+            await this.files.write(marker(''));
+            onDisk = undefined;
+          }
           break;
         case 'daemon-reload':
           await this.systemd.daemonReload();
@@ -86,9 +84,7 @@ export class ServiceApplier {
       }
     }
     if (steps.length > 0) this.logger.info('service.applied', { service: name, steps: steps.join(',') });
-    if ((plan.fingerprint ?? undefined) !== (await this.applied(name)))
-      await this.files.write(marker(plan.fingerprint ?? ''));
-    return { running: desired !== undefined, restarted: plan.restart };
+    if (plan.fingerprint !== onDisk) await this.files.write(marker(plan.fingerprint ?? ''));
   }
 
   /** The fingerprint of what was last applied to the service, undefined when nothing is (or it was cleared). */
