@@ -9,33 +9,19 @@ import { z } from 'zod';
 import {
   type Databag,
   HOOK_TOOL_RUNNER,
+  HookToolError,
   type HookToolRunner,
   type HookTools,
   type LogLevel,
   type NetworkAddresses,
+  NotLeaderError,
+  RelationNotFoundError,
   type SecretAddOptions,
   type SettableStatus,
 } from '../ports/hook-tools';
 
-/** A hook tool exited non-zero. The message ends in the tool's own stderr, which is what an operator can act on. */
-export class HookToolError extends Error {
-  constructor(
-    readonly tool: string,
-    readonly args: readonly string[],
-    readonly exitCode: number,
-    readonly stderr: string,
-  ) {
-    const detail = stderr.trim();
-    super(detail === '' ? `${tool} failed with exit code ${exitCode}` : `${tool} failed: ${detail}`);
-    this.name = new.target.name;
-  }
-}
-
-/** The relation id is unknown to this hook: the relation was removed (or never existed). */
-export class RelationNotFoundError extends HookToolError {}
-
-/** Juju refused a leader-only write (application data bag, application-owned secret, application status). */
-export class NotLeaderError extends HookToolError {}
+// The failures callers can tell apart belong to the port; re-exported for the adapter's own users.
+export { HookToolError, NotLeaderError, RelationNotFoundError };
 
 /** A tool exited 0 but printed something its schema rejects: a Juju version we do not understand, or a bug. */
 export class HookToolOutputError extends Error {

@@ -75,6 +75,26 @@ export interface HookTools {
 
 export const HOOK_TOOLS = Symbol.for('concourse-ci-machine/HookTools');
 
+/** A hook tool exited non-zero. The message ends in the tool's own stderr, which is what an operator can act on. */
+export class HookToolError extends Error {
+  constructor(
+    readonly tool: string,
+    readonly args: readonly string[],
+    readonly exitCode: number,
+    readonly stderr: string,
+  ) {
+    const detail = stderr.trim();
+    super(detail === '' ? `${tool} failed with exit code ${exitCode}` : `${tool} failed: ${detail}`);
+    this.name = new.target.name;
+  }
+}
+
+/** The relation id is unknown to this hook: the relation was removed (or never existed). */
+export class RelationNotFoundError extends HookToolError {}
+
+/** Juju refused a leader-only write (application data bag, application-owned secret, application status). */
+export class NotLeaderError extends HookToolError {}
+
 /** One spawned hook tool run; the only place a process is started for hook tools. */
 export interface HookToolResult {
   readonly exitCode: number;

@@ -2,9 +2,8 @@
 // A relation being broken in this very hook is left out: Juju still lists it, but it is going.
 
 import { inject, injectable } from 'inversify';
-import { RelationNotFoundError } from '../../adapters/cli-hook-tools';
 import type { HookContext } from '../../domain/hook-event';
-import { type Databag, HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
+import { type Databag, HOOK_TOOLS, type HookTools, RelationNotFoundError } from '../../ports/hook-tools';
 import { HOOK_CONTEXT } from '../../ports/peer-relation';
 
 @injectable()

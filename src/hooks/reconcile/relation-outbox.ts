@@ -5,10 +5,9 @@
 // the bag holds now); an empty value deletes the key, as in Juju.
 
 import { inject, injectable } from 'inversify';
-import { RelationNotFoundError } from '../../adapters/cli-hook-tools';
 import type { HookContext } from '../../domain/hook-event';
 import { parseStringMap } from '../../domain/peer-view';
-import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
+import { HOOK_TOOLS, type HookTools, RelationNotFoundError } from '../../ports/hook-tools';
 import { HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
 import { MEMORY_KEYS, sentKey, UnitMemory } from './unit-memory';
 
