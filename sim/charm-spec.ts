@@ -21,7 +21,13 @@ const MetadataSchema = z.object({
   storage: z
     .record(
       z.string(),
-      z.object({ type: z.string(), location: z.string().optional(), description: z.string().optional() }),
+      z.object({
+        type: z.string(),
+        location: z.string().optional(),
+        description: z.string().optional(),
+        'minimum-size': z.string().optional(),
+        multiple: z.object({ range: z.string() }).optional(),
+      }),
     )
     .nullish(),
   resources: z
@@ -79,12 +85,39 @@ export interface CharmEndpoint extends Endpoint {
   readonly limit: number | undefined;
 }
 
+export interface StorageSpec {
+  readonly kind: string;
+  readonly location: string;
+  /** Instances Juju creates with no `--storage` (the range's minimum: 1 without `multiple`). */
+  readonly minCount: number;
+  readonly maxCount: number;
+}
+
+/**
+ * `multiple: range:` as Juju parses it (`n`, `n-m`, `n-`, `n+`); no `multiple` means exactly one instance.
+ * juju/juju internal/charm/meta.go (parseStorageMultiple).
+ */
+export function parseStorageRange(range: string | undefined): { minCount: number; maxCount: number } {
+  if (range === undefined) return { minCount: 1, maxCount: 1 };
+  const m = /^(\d+)(?:(-)(\d*)|(\+))?$/.exec(range.trim());
+  if (m === null) throw new SimError(`invalid storage range "${range}"`);
+  const min = Number(m[1]);
+  const max =
+    m[4] !== undefined || (m[2] !== undefined && m[3] === '')
+      ? Number.POSITIVE_INFINITY
+      : m[3] !== undefined
+        ? Number(m[3])
+        : min;
+  if (max < min) throw new SimError(`invalid storage range "${range}": maximum below minimum`);
+  return { minCount: min, maxCount: max };
+}
+
 export interface CharmSpec {
   readonly name: string;
   readonly endpoints: Readonly<Record<string, CharmEndpoint>>;
   /** Bindings network-get knows: every endpoint plus extra-bindings. */
   readonly bindings: readonly string[];
-  readonly storage: Readonly<Record<string, { readonly kind: string; readonly location: string }>>;
+  readonly storage: Readonly<Record<string, StorageSpec>>;
   readonly resources: Readonly<Record<string, { readonly filename: string }>>;
   readonly options: Readonly<Record<string, { readonly type: OptionType; readonly default: ConfigValue }>>;
   readonly actions: Readonly<Record<string, ActionSpec>>;
@@ -115,9 +148,13 @@ export async function loadCharmSpec(charmDir: string): Promise<CharmSpec> {
       endpoints[name] = { interface: spec.interface, role, limit: spec.limit };
     }
   }
-  const storage: Record<string, { kind: string; location: string }> = {};
+  const storage: Record<string, StorageSpec> = {};
   for (const [name, s] of Object.entries(meta.storage ?? {})) {
-    storage[name] = { kind: s.type, location: s.location ?? `/var/lib/juju/storage/${name}/0` };
+    storage[name] = {
+      kind: s.type,
+      location: s.location ?? `/var/lib/juju/storage/${name}/0`,
+      ...parseStorageRange(s.multiple?.range),
+    };
   }
   const resources: Record<string, { filename: string }> = {};
   for (const [name, r] of Object.entries(meta.resources ?? {})) resources[name] = { filename: r.filename ?? name };

@@ -65,8 +65,29 @@ export interface MachineOptions {
   readonly charmPath: string;
   readonly binDir: string;
   readonly mode: NamespaceMode;
-  /** Storage location inside the unit (`/var/lib/concourse`) → host path to bind there. */
-  readonly storage: ReadonlyArray<{ readonly location: string; readonly hostPath: string }>;
+  /**
+   * `snap`: like a fresh Ubuntu machine, no Node.js on PATH (the host's is hidden) but a snapd whose `snap install
+   * node` puts one at /snap/bin/node, on the unit's own /snap; `path`: the host's Node.js stays on PATH.
+   */
+  readonly node: 'snap' | 'path';
+  /** `snap`: the file the host's node is bound at inside the unit, for the fake snap and the tool client. */
+  readonly nodeAlias: string;
+}
+
+/** The directories of Juju's hook PATH (juju/juju internal/worker/uniter/runner/context/env.go, OSDependentEnvVars). */
+export const MACHINE_PATH_DIRS = [
+  '/usr/local/sbin',
+  '/usr/local/bin',
+  '/usr/sbin',
+  '/usr/bin',
+  '/sbin',
+  '/bin',
+] as const;
+
+/** One filesystem mounted at a path inside the unit, bound from `hostPath`; later mounts sit on earlier ones. */
+export interface MachineMount {
+  readonly location: string;
+  readonly hostPath: string;
 }
 
 export interface SpawnOptions {
@@ -80,12 +101,16 @@ export class SimMachine {
   private readonly upper: Record<(typeof OVERLAID)[number], string>;
   readonly runDir: string;
   readonly localDirs: Record<string, string>;
+  readonly snapDir: string;
+  /** Bottom to top, as `mount` stacks them: the unit sees the last one made at a location. */
+  private mounts: readonly MachineMount[] = [];
 
   private constructor(readonly options: MachineOptions) {
     const d = options.dir;
     this.charmDir = join(d, 'charm');
     this.upper = { '/etc': join(d, 'fs', 'etc'), '/var/lib': join(d, 'fs', 'var-lib') };
     this.runDir = join(d, 'fs', 'run');
+    this.snapDir = join(d, 'fs', 'snap');
     this.localDirs = {};
     for (const p of PRIVATE_LOCAL_DIRS) this.localDirs[p] = join(d, 'fs', 'local', p.replace(/\//g, '_'));
   }
@@ -103,11 +128,11 @@ export class SimMachine {
       await mkdir(join(d, 'fs', 'work', lower.replace(/\//g, '_')), { recursive: true });
     }
     for (const sub of ['lock', 'systemd/system', 'user']) await mkdir(join(m.runDir, sub), { recursive: true });
+    if (options.node === 'snap') await mkdir(m.snapDir, { recursive: true });
     for (const [inside, host] of Object.entries(m.localDirs)) {
       await mkdir(host, { recursive: true });
       await mkdir(m.mountPointInUpper(inside), { recursive: true });
     }
-    for (const s of options.storage) await mkdir(m.mountPointInUpper(s.location), { recursive: true });
     // Its own name, as a machine has: /etc/hostname and an /etc/hosts line (in its /etc layer, not the host's).
     await writeFile(join(m.upper['/etc'], 'hostname'), `${options.hostname}\n`);
     const hosts = await readFile('/etc/hosts', 'utf8').catch(() => '127.0.0.1 localhost\n');
@@ -116,6 +141,20 @@ export class SimMachine {
     await mkdir(join(d, 'hooks'), { recursive: true });
     await unpackCharm(options.charmPath, m.charmDir);
     return m;
+  }
+
+  /**
+   * What is mounted over the unit's own filesystem from the next hook on (a machine's mounts outlive hooks; the
+   * simulator rebuilds them in each hook's namespace). Every location must lie under /var/lib, /etc or /run.
+   */
+  setMounts(mounts: readonly MachineMount[]): void {
+    for (const m of mounts) this.mountPointInUpper(m.location);
+    this.mounts = [...mounts];
+  }
+
+  /** The mount the unit sees at `location` (the topmost), if any. */
+  topMount(location: string): MachineMount | undefined {
+    return [...this.mounts].reverse().find((m) => m.location === location);
   }
 
   /** A mount point must exist inside an overlaid dir: create it in the upper layer, never on the host. */
@@ -133,7 +172,8 @@ export class SimMachine {
   hostPath(inside: string): string {
     const p = resolve('/', inside);
     const within = (base: string) => p === base || p.startsWith(base + sep);
-    for (const s of this.options.storage) if (within(s.location)) return join(s.hostPath, relative(s.location, p));
+    const mounted = [...this.mounts].reverse().find((m) => within(m.location));
+    if (mounted !== undefined) return join(mounted.hostPath, relative(mounted.location, p));
     for (const [dir, host] of Object.entries(this.localDirs)) if (within(dir)) return join(host, relative(dir, p));
     if (within('/run')) return join(this.runDir, relative('/run', p));
     for (const lower of OVERLAID) if (within(lower)) return join(this.upper[lower], relative(lower, p));
@@ -152,15 +192,26 @@ export class SimMachine {
     }
     lines.push(`mount --bind ${sh(this.runDir)} /run`);
     for (const [inside, host] of Object.entries(this.localDirs)) lines.push(`mount --bind ${sh(host)} ${sh(inside)}`);
-    // The unit sees at its storage location whatever the host path is: a directory (the volume), a file (a volume
-    // that is not a directory), or nothing at all (a volume that is missing), so tests can stage all three.
-    for (const s of this.options.storage) {
+    // Mounted in order, each over the last (as Juju's rootfs bind over an operator's earlier mount). The unit sees at
+    // the location whatever the host path is: a directory (the volume), a file (a volume that is not a directory),
+    // or nothing at all (a volume that is missing), so tests can stage all three.
+    for (const s of this.mounts) {
       const [host, loc] = [sh(s.hostPath), sh(s.location)];
       lines.push(
         `if [ -d ${host} ]; then [ -d ${loc} ] || { rm -f ${loc}; mkdir -p ${loc}; }; mount --bind ${host} ${loc}; ` +
           `elif [ -e ${host} ]; then rmdir ${loc} 2>/dev/null || true; : > ${loc}; mount --bind ${host} ${loc}; ` +
           `else rmdir ${loc} 2>/dev/null || rm -f ${loc}; fi`,
       );
+    }
+    if (this.options.node === 'snap') {
+      // No Node.js on the machine: the host's is kept at the alias (for the fakes), hidden everywhere on PATH.
+      lines.push(`mount --bind ${sh(process.execPath)} ${sh(this.options.nodeAlias)}`);
+      for (const dir of MACHINE_PATH_DIRS) {
+        const node = `${dir}/node`;
+        if (!existsSync(node) || isSymlinkedDir(dir)) continue;
+        lines.push(`mount --bind /dev/null ${sh(node)}`);
+      }
+      lines.push(`mount --bind ${sh(this.snapDir)} /snap`);
     }
     // Absolute paths to the host's systemd tools must reach the fakes too.
     for (const tool of ['systemctl', 'systemd-analyze']) {

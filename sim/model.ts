@@ -20,7 +20,7 @@ import {
   validateActionParams,
 } from './charm-spec';
 import { mountsUnder, unmount } from './host-mounts';
-import { detectNamespaceMode, type NamespaceMode, SimMachine } from './machine';
+import { detectNamespaceMode, MACHINE_PATH_DIRS, type NamespaceMode, SimMachine } from './machine';
 import {
   applyBagUpdate,
   applySecretChange,
@@ -53,8 +53,9 @@ import {
   type UnitStatus,
 } from './status-table';
 import { ToolServer } from './tool-server';
+import { charmStateCommitError, DEFAULT_MAX_CHARM_STATE_SIZE, resourceFaultPath } from './tools/resource-state-tools';
 import { ServiceStateSchema, type SystemctlCall, SystemctlCallSchema } from './tools/systemctl';
-import { installTools } from './tools-bundle';
+import { installTools, NODE_ALIAS } from './tools-bundle';
 import type { VolumeProvider } from './volume-provider';
 
 export { SimError } from './charm-spec';
@@ -78,6 +79,27 @@ export interface SimModelOptions {
   readonly maxParallelHooks?: number;
   /** A hook still running after this long is killed and fails. Default 180 s. */
   readonly hookTimeoutMs?: number;
+  /**
+   * The controller's `max-charm-state-size`: bytes of charm state (BSON-encoded, as Juju counts) each unit may keep;
+   * 0 for no limit. Default 2 MiB, as Juju. Keys (256 bytes) and values (64 KiB) have Juju's fixed limits.
+   */
+  readonly maxCharmStateSize?: number;
+  /**
+   * Node.js on the machines. `snap` (the default as root): none on PATH, as on a fresh Ubuntu machine, and a snapd
+   * whose `snap install node` provides one at /snap/bin/node (the host gets an empty /snap as the mount point);
+   * `path`: the host's Node.js on PATH (the default in user-namespace mode, where /snap cannot be made).
+   */
+  readonly node?: 'snap' | 'path';
+  /**
+   * Juju retries a failed hook by itself, with back-off (juju/juju internal/worker/uniter: the retry strategy, 5 s
+   * doubling to 5 min). settle() does the same on a shorter clock: the failed hook runs again after `firstDelayMs`,
+   * then twice as long each time up to `maxDelayMs`; after `attempts` retries in a row it leaves the unit in error
+   * (Juju would go on) so a test sees a hook that keeps failing. `false`: only resolve() retries.
+   * Default { firstDelayMs: 50, maxDelayMs: 400, attempts: 3 }.
+   */
+  readonly hookRetry?:
+    | false
+    | { readonly firstDelayMs: number; readonly maxDelayMs: number; readonly attempts: number };
 }
 
 export type ConfigInput = Readonly<Record<string, string | number | boolean>>;
@@ -85,8 +107,17 @@ export type ConfigInput = Readonly<Record<string, string | number | boolean>>;
 export interface DeployOptions {
   readonly units: number;
   readonly config?: ConfigInput;
-  /** Where the unit's storage comes from; default: a BindVolume named after the app, shared by its units. */
-  readonly volume?: VolumeProvider;
+  /**
+   * A filesystem the operator mounted at the storage location on every machine before deploying (an LXD disk device
+   * on machines made with `juju add-machine`, an NFS mount): default a BindVolume named after the app, shared by its
+   * units; `null` for none (the unit sees the bare directory of its root disk).
+   */
+  readonly volume?: VolumeProvider | null;
+  /**
+   * `--storage <name>=<pool>`: Juju storage instances to create for each unit (beyond the charm's minimum, which
+   * Juju creates anyway). The rootfs pool's directory is bind-mounted over the location before the first hook.
+   */
+  readonly storage?: Readonly<Record<string, string>>;
   /** Resource name → file to attach. */
   readonly resources?: Readonly<Record<string, string>>;
 }
@@ -164,7 +195,17 @@ interface AppRecord {
   readonly units: string[];
   status: WorkloadStatus | undefined;
   readonly volume: VolumeProvider | undefined;
+  readonly storageRequest: Readonly<Record<string, string>>;
   readonly resources: Map<string, string>;
+}
+
+/** One filesystem over a unit's storage location: an operator's mount, or a Juju storage instance's bind. */
+interface MountLayer {
+  readonly kind: 'operator' | 'juju-storage';
+  readonly location: string;
+  readonly hostPath: string;
+  readonly provider?: VolumeProvider;
+  readonly storageId?: string;
 }
 
 interface RunningHook {
@@ -182,7 +223,8 @@ interface UnitRecord {
   readonly dir: string;
   readonly box: SimMachine | undefined;
   readonly storage: StorageAttachment[];
-  readonly volumePath: string | undefined;
+  /** What is mounted at storage locations, bottom to top (the unit sees the last). */
+  readonly layers: MountLayer[];
   workload: WorkloadStatus;
   charmSetStatus: boolean;
   agent: AgentStatus;
@@ -196,6 +238,9 @@ interface UnitRecord {
   readonly queue: SimEvent[];
   headRunning: boolean;
   failed: SimEvent | undefined;
+  /** Automatic retries of the failed hook so far, and when the next one is due (epoch ms). */
+  retries: number;
+  retryAt: number | undefined;
   readonly lock: Mutex;
   hookSeq: number;
   running: RunningHook | undefined;
@@ -320,6 +365,11 @@ export class SimModel {
     );
     try {
       await installTools(model.toolsPath);
+      if (model.nodeMode === 'snap') {
+        if (mode !== 'root') throw new SimError("node: 'snap' needs root (a /snap mount point); use node: 'path'");
+        // The mount point each unit's own /snap is bound on; empty on the host.
+        await mkdir('/snap', { recursive: true });
+      }
     } catch (e) {
       await model.toolServer.close();
       if (created) await rm(root, { recursive: true, force: true });
@@ -329,6 +379,11 @@ export class SimModel {
   }
 
   /** The dir holding the fake hook tools: first on every hook's PATH. */
+  /** Where the machines get Node.js from (SimModelOptions.node). */
+  get nodeMode(): 'snap' | 'path' {
+    return this.options.node ?? (this.mode === 'root' ? 'snap' : 'path');
+  }
+
   get toolsPath(): string {
     return join(this.root, 'bin');
   }
@@ -351,8 +406,8 @@ export class SimModel {
     const spec = await loadCharmSpec(specDir);
     const config: Record<string, ConfigValue> = {};
     for (const [k, v] of Object.entries(opts.config ?? {})) config[k] = coerceConfigValue(spec, k, v);
-    const volume = opts.volume ?? new BindVolume(app);
-    await this.openVolume(volume);
+    const volume = opts.volume === null ? undefined : (opts.volume ?? new BindVolume(app));
+    if (volume !== undefined) await this.openVolume(volume);
     const record: AppRecord = {
       name: app,
       spec,
@@ -363,6 +418,7 @@ export class SimModel {
       units: [],
       status: undefined,
       volume,
+      storageRequest: opts.storage ?? {},
       resources: new Map(),
     };
     this.apps.set(app, record);
@@ -403,21 +459,62 @@ export class SimModel {
       units: [],
       status: undefined,
       volume: undefined,
+      storageRequest: {},
       resources: new Map(),
     });
     return this.addUnit(app, { count: opts.units ?? 1 });
   }
 
-  /** `juju add-unit`: returns the new unit names; their hooks are queued (settle() runs them). */
-  async addUnit(app: string, opts: { count?: number; volume?: VolumeProvider } = {}): Promise<string[]> {
+  /**
+   * `juju add-unit`: returns the new unit names; their hooks are queued (settle() runs them). `volume`: what the
+   * operator mounted on the new machines beforehand (default: the application's; null: none); `storage` as deploy's.
+   */
+  async addUnit(
+    app: string,
+    opts: { count?: number; volume?: VolumeProvider | null; storage?: Readonly<Record<string, string>> } = {},
+  ): Promise<string[]> {
     this.checkOpen();
     const a = this.app(app);
     const count = opts.count ?? 1;
     if (!Number.isInteger(count) || count < 1) throw new SimError(`cannot add ${count} units`);
-    if (opts.volume !== undefined) await this.openVolume(opts.volume);
+    const volume = opts.volume === null ? undefined : (opts.volume ?? a.volume);
+    if (volume !== undefined) await this.openVolume(volume);
     const added: string[] = [];
-    for (let i = 0; i < count; i++) added.push(await this.createUnit(a, opts.volume ?? a.volume));
+    for (let i = 0; i < count; i++) added.push(await this.createUnit(a, volume, opts.storage ?? a.storageRequest));
     return added;
+  }
+
+  /**
+   * The operator mounts a filesystem at a unit's storage location while it runs (`lxc config device add <container>
+   * ... path=/var/lib/concourse`, `mount -t nfs ...`). Juju notices nothing and runs no hook: the charm sees the mount
+   * in its next hook (update-status at the latest). It lands on top of whatever is mounted there.
+   */
+  async mountVolume(unit: string, volume: VolumeProvider): Promise<void> {
+    this.checkOpen();
+    const u = this.charmUnit(unit);
+    const location = this.storageLocationOf(u);
+    await this.openVolume(volume);
+    u.layers.push({ kind: 'operator', location, hostPath: await volume.hostPathFor(u.name), provider: volume });
+    u.box?.setMounts(u.layers);
+  }
+
+  /**
+   * The operator removes a mount from under a running unit (`lxc config device remove`, `umount`): the topmost mount
+   * of `volume` (default: the topmost operator mount). No hook runs; what was beneath shows through.
+   */
+  async unmountVolume(unit: string, volume?: VolumeProvider): Promise<void> {
+    this.checkOpen();
+    const u = this.charmUnit(unit);
+    let index = -1;
+    u.layers.forEach((l, i) => {
+      if (l.kind === 'operator' && (volume === undefined || l.provider === volume)) index = i;
+    });
+    if (index < 0) throw new SimError(`${unit} has no such mount`);
+    const [layer] = u.layers.splice(index, 1);
+    u.box?.setMounts(u.layers);
+    if (layer?.provider !== undefined && !u.layers.some((l) => l.provider === layer.provider)) {
+      await layer.provider.release(u.name);
+    }
   }
 
   /** `juju remove-unit`: queues departed/broken, storage-detaching, stop and remove; settle() runs them. */
@@ -509,7 +606,10 @@ export class SimModel {
     if (rel.brokenPending.size === 0) this.finalizeRelation(rel);
   }
 
-  /** Juju's leadership change: leader-elected on the new leader, leader-settings-changed on the others. */
+  /**
+   * Juju's leadership change: leader-elected on the new leader, and nothing at all on the unit that lost it (Juju
+   * promises it no hook: resigning runs none, see announceLeader).
+   */
   async setLeader(unit: string): Promise<void> {
     this.checkOpen();
     const u = this.unit(unit);
@@ -529,6 +629,26 @@ export class SimModel {
     await mkdir(dirname(stored), { recursive: true });
     await copyFile(path, stored);
     a.resources.set(name, stored);
+    // A new upload is served by a controller that works again.
+    await rm(resourceFaultPath(this.root, app, name), { force: true });
+  }
+
+  /**
+   * Makes the controller fail to serve resource `name` (attached or not): `resource-get` prints `ERROR <message>`
+   * and exits 1, as for `connection is shut down` or a 500 from the API server. Takes effect at once, in running
+   * hooks too; `null` (or attachResource) ends it.
+   */
+  async failResource(app: string, name: string, message: string | null): Promise<void> {
+    this.checkOpen();
+    const a = this.app(app);
+    if (a.spec.resources[name] === undefined) throw new SimError(`charm "${a.spec.name}" has no resource "${name}"`);
+    const fault = resourceFaultPath(this.root, app, name);
+    if (message === null) {
+      await rm(fault, { force: true });
+      return;
+    }
+    await mkdir(dirname(fault), { recursive: true });
+    await writeFile(fault, message);
   }
 
   /** Runs update-status on every unit and settles. */
@@ -546,6 +666,8 @@ export class SimModel {
     const failed = u.failed;
     if (failed === undefined) throw new SimError(`unit "${unit}" is not in an error state`);
     u.failed = undefined;
+    u.retryAt = undefined;
+    u.retries = 0;
     u.agent = 'idle';
     u.agentMessage = '';
     if (opts.retry ?? true) u.queue.unshift(failed);
@@ -566,6 +688,7 @@ export class SimModel {
     const looping: UnitRecord[] = [];
     for (;;) {
       if (problems.length === 0 && looping.length === 0) {
+        this.retryDueHooks();
         for (const u of this.units.values()) {
           const head = u.queue[0];
           if (active.has(u.name) || u.box === undefined || u.failed !== undefined || head === undefined) continue;
@@ -585,7 +708,12 @@ export class SimModel {
           active.set(u.name, p);
         }
       }
-      if (active.size === 0) break;
+      if (active.size === 0) {
+        const wait = problems.length === 0 && looping.length === 0 ? this.nextRetryIn() : undefined;
+        if (wait === undefined) break;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        continue;
+      }
       await Promise.race(active.values());
     }
     if (problems.length > 0) throw problems[0];
@@ -874,11 +1002,20 @@ export class SimModel {
     return box.hostPath(inside);
   }
 
-  /** The host path bound at the unit's storage location. */
+  /** The host path of what the unit sees at its storage location: the topmost mount, or its bare directory. */
   volumeHostPath(unit: string): string {
-    const path = this.unit(unit).volumePath;
-    if (path === undefined) throw new SimError(`${unit} has no storage`);
-    return path;
+    const u = this.charmUnit(unit);
+    const location = this.storageLocationOf(u);
+    return u.box?.hostPath(location) ?? location;
+  }
+
+  /** What is mounted at the unit's storage location, bottom to top (operator mounts and Juju storage binds). */
+  mountsOf(unit: string): ReadonlyArray<{ kind: 'operator' | 'juju-storage'; hostPath: string; storageId?: string }> {
+    return this.charmUnit(unit).layers.map((l) => ({
+      kind: l.kind,
+      hostPath: l.hostPath,
+      ...(l.storageId === undefined ? {} : { storageId: l.storageId }),
+    }));
   }
 
   /** Events waiting on each unit (for debugging a test). */
@@ -983,7 +1120,18 @@ export class SimModel {
     return { ...defaultConfig(a.spec), ...a.config };
   }
 
-  private async createUnit(a: AppRecord, volume: VolumeProvider | undefined): Promise<string> {
+  /** The charm's first storage's location (where operators mount the shared filesystem). */
+  private storageLocationOf(u: UnitRecord): string {
+    const first = Object.values(this.app(u.app).spec.storage)[0];
+    if (first === undefined) throw new SimError(`charm of ${u.app} declares no storage`);
+    return first.location;
+  }
+
+  private async createUnit(
+    a: AppRecord,
+    volume: VolumeProvider | undefined,
+    storageRequest: Readonly<Record<string, string>>,
+  ): Promise<string> {
     const index = a.nextUnit++;
     const name = `${a.name}/${index}`;
     const machine = this.nextMachine++;
@@ -991,22 +1139,32 @@ export class SimModel {
     const dir = join(this.root, 'units', `${a.name}-${index}`);
     await mkdir(dir, { recursive: true });
     const storage: StorageAttachment[] = [];
-    const binds: Array<{ location: string; hostPath: string }> = [];
-    let volumePath: string | undefined;
+    const layers: MountLayer[] = [];
+    const [firstStorage] = Object.values(a.spec.storage);
+    // The operator's mount, made on the machine before the unit's agent ran (an LXD disk device, NFS).
+    if (volume !== undefined && firstStorage !== undefined && !a.stub) {
+      layers.push({
+        kind: 'operator',
+        location: firstStorage.location,
+        hostPath: await volume.hostPathFor(name),
+        provider: volume,
+      });
+    }
     for (const [storageName, s] of Object.entries(a.spec.storage)) {
-      const k = this.storageCounters.get(storageName) ?? 0;
-      this.storageCounters.set(storageName, k + 1);
-      storage.push({ id: `${storageName}/${k}`, name: storageName, kind: s.kind, location: s.location });
-      // The provider backs the first storage; any other gets a dir of the unit's own.
-      let hostPath: string;
-      if (volumePath === undefined && volume !== undefined) {
-        hostPath = await volume.hostPathFor(name);
-        volumePath = hostPath;
-      } else {
-        hostPath = join(dir, 'storage', storageName);
+      // Juju creates the charm's minimum, or one when `--storage` names it (max 1 here: location used as-is).
+      const count = storageRequest[storageName] !== undefined ? Math.max(1, s.minCount) : s.minCount;
+      for (let i = 0; i < Math.min(count, s.maxCount); i++) {
+        const k = this.storageCounters.get(storageName) ?? 0;
+        this.storageCounters.set(storageName, k + 1);
+        const id = `${storageName}/${k}`;
+        storage.push({ id, name: storageName, kind: s.kind, location: s.location });
+        // The rootfs provider makes /var/lib/juju/storage/<name>/<n> and bind-mounts it over the location before
+        // the first hook, on top of anything mounted there: juju/juju internal/storage/provider/rootfs.go (mount,
+        // tryBindMount). Here it is a dir of the unit's own.
+        const hostPath = join(dir, 'juju-storage', storageName, String(k));
         await mkdir(hostPath, { recursive: true });
+        layers.push({ kind: 'juju-storage', location: s.location, hostPath, storageId: id });
       }
-      binds.push({ location: s.location, hostPath });
     }
     const box = a.stub
       ? undefined
@@ -1017,9 +1175,11 @@ export class SimModel {
           address,
           charmPath: this.charmPath,
           binDir: this.toolsPath,
+          node: this.nodeMode,
+          nodeAlias: join(this.toolsPath, NODE_ALIAS),
           mode: this.mode,
-          storage: binds,
         });
+    box?.setMounts(layers);
     const u: UnitRecord = {
       name,
       app: a.name,
@@ -1029,7 +1189,7 @@ export class SimModel {
       dir,
       box,
       storage,
-      volumePath,
+      layers,
       workload: a.stub
         ? { kind: 'active', message: '', since: NOW() }
         : { kind: 'waiting', message: 'waiting for machine', since: NOW() },
@@ -1045,6 +1205,8 @@ export class SimModel {
       queue: [],
       headRunning: false,
       failed: undefined,
+      retries: 0,
+      retryAt: undefined,
       lock: new Mutex(),
       hookSeq: 0,
       running: undefined,
@@ -1210,10 +1372,15 @@ export class SimModel {
     }
   }
 
+  /**
+   * Only the new leader hears of a leadership change. The unit that lost it runs no hook: resigning is an internal
+   * operation (juju/juju internal/worker/uniter/operation/leader.go, resignLeadership: no hook), and whether a deposed
+   * unit later sees leader-settings-changed depends on a settings version, so the strictest reading is modelled:
+   * nothing, so that the charm never comes to rely on it.
+   */
   private announceLeader(a: AppRecord, cause: Cause): void {
     for (const u of this.appUnits(a)) {
       if (u.name === a.leader) this.queue(u, { type: 'leader-elected', hook: 'leader-elected' }, cause);
-      else this.queue(u, { type: 'leader-settings-changed', hook: 'leader-settings-changed' }, cause);
     }
   }
 
@@ -1230,7 +1397,8 @@ export class SimModel {
       a.leader = this.unitsOf(a.name).find((v) => v.life === 'alive')?.name;
       if (a.leader !== undefined) this.announceLeader(a, cause);
     }
-    await a.volume?.release(u.name);
+    const providers = new Set(u.layers.flatMap((l) => (l.provider === undefined ? [] : [l.provider])));
+    for (const p of providers) await p.release(u.name);
   }
 
   private finalizeRelation(rel: RelationRecord): void {
@@ -1340,10 +1508,38 @@ export class SimModel {
     u.failed = event;
     u.agent = 'error';
     u.agentMessage = `hook failed: "${event.hook}"`;
+    const retry = this.options.hookRetry ?? { firstDelayMs: 50, maxDelayMs: 400, attempts: 3 };
+    u.retryAt =
+      retry === false || u.retries >= retry.attempts
+        ? undefined
+        : Date.now() + Math.min(retry.maxDelayMs, retry.firstDelayMs * 2 ** u.retries);
+  }
+
+  /** The failed hooks whose automatic retry is due now are queued again (Juju's uniter re-runs the same hook). */
+  private retryDueHooks(): void {
+    for (const u of this.units.values()) {
+      if (u.failed === undefined || u.retryAt === undefined || u.retryAt > Date.now()) continue;
+      const failed = u.failed;
+      u.failed = undefined;
+      u.retryAt = undefined;
+      u.retries += 1;
+      u.agent = 'idle';
+      u.agentMessage = '';
+      u.queue.unshift(failed);
+    }
+  }
+
+  /** Milliseconds until the next automatic retry, or undefined when none is pending. */
+  private nextRetryIn(): number | undefined {
+    const due = [...this.units.values()].flatMap((u) =>
+      u.failed !== undefined && u.retryAt !== undefined ? [u.retryAt] : [],
+    );
+    return due.length === 0 ? undefined : Math.max(0, Math.min(...due) - Date.now());
   }
 
   /** Juju's bookkeeping once a hook has run (or was resolved without retry). */
   private async afterSuccess(u: UnitRecord, event: SimEvent): Promise<void> {
+    u.retries = 0;
     const cause = this.causeOf(u, event);
     const rel = event.relationId === undefined ? undefined : this.relations.get(event.relationId);
     switch (event.type) {
@@ -1439,7 +1635,13 @@ export class SimModel {
 
   private hookEnv(u: UnitRecord, box: SimMachine, hookDir: string, launch: Launch): Record<string, string> {
     const env: Record<string, string> = {
-      PATH: `${this.toolsPath}:${dirname(process.execPath)}:/usr/sbin:/usr/bin:/sbin:/bin`,
+      // Juju's hook PATH: its tools, then the machine's (juju/juju internal/worker/uniter/runner/context/env.go).
+      PATH: [
+        this.toolsPath,
+        ...(this.nodeMode === 'path' ? [dirname(process.execPath)] : []),
+        ...MACHINE_PATH_DIRS,
+        '/snap/bin',
+      ].join(':'),
       HOME: '/root',
       LANG: 'C.UTF-8',
       JUJU_VERSION,
@@ -1624,7 +1826,20 @@ export class SimModel {
     }
     if (run.ok) {
       const changes = parseJsonLines(await readText(join(dir, HOOK_FILES.changes)), (v) => ChangeSchema.parse(v));
-      this.commit(u, changes, this.causeOf(u, launch.event));
+      // Juju commits a hook's changes in one transaction (CommitHookChanges) when the uniter flushes the context; a
+      // charm-state quota refusal fails it whole, and the hook is reported failed though its process exited 0
+      // (internal/worker/uniter/runner/context/context.go: Flush, doFlush "cannot apply changes"). An action fails
+      // with that message instead (finalizeAction) and the agent is not put in error.
+      const maxState = this.options.maxCharmStateSize ?? DEFAULT_MAX_CHARM_STATE_SIZE;
+      const refused = charmStateCommitError(u.state, changes, maxState);
+      if (refused === undefined) this.commit(u, changes, this.causeOf(u, launch.event));
+      else {
+        const message = `cannot apply changes: ${refused}`;
+        this.logs.push({ unit: u.name, level: 'ERROR', message, at: NOW() });
+        if (launch.action !== undefined) effects.push({ op: 'action-fail', message });
+        run = { ...run, ok: false };
+        output += `${output.endsWith('\n') || output === '' ? '' : '\n'}ERROR ${message}\n`;
+      }
     }
     if (launch.dispatchPath !== 'juju-exec' && u.failed === undefined) {
       u.agent = 'idle';

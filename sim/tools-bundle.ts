@@ -45,13 +45,16 @@ function quote(word: string): string {
  * path and finds its tool by `$0`'s last component). Only builtins run, but `base64` for a forwarded stdin; the
  * request goes out in one write (one printf), so no Nagle delay waits on the server's ACK.
  */
-export function toolClientScript(nodePath: string, bundlePath: string): string {
+export function toolClientScript(nodePath: string, bundlePath: string, nodeAlias: string): string {
   return `#!/bin/bash
 # A fake Juju hook tool of the simulator (sim/tools-bundle.ts): the name it is called by picks the tool.
 name=\${0##*/}
 if [[ -z \${JUJU_SIM_TOOL_PORT-} ]]; then
   export JUJU_SIM_TOOL=$name
-  exec ${quote(nodePath)} ${quote(bundlePath)} "$@"
+  # Inside a unit whose machine has no Node.js, the simulator's own node is bound at the alias.
+  node=${quote(nodeAlias)}
+  [[ -s $node ]] || node=${quote(nodePath)}
+  exec "$node" ${quote(bundlePath)} "$@"
 fi
 kind=- data=
 case $name in
@@ -85,6 +88,28 @@ exit 1
 `;
 }
 
+/** Where a unit with no Node.js of its own finds the simulator's (bound there in its namespace only). */
+export const NODE_ALIAS = '.node';
+
+/**
+ * The machine's snapd, as far as dispatch uses it: `snap install node --channel=<c> --classic` puts Node.js at
+ * /snap/bin/node on the unit's own /snap. SIM_SNAP_FAIL (set by a test) makes it fail as an offline store does.
+ */
+function fakeSnapScript(nodeAlias: string): string {
+  return `#!/bin/bash
+if [[ $1 != install || $2 != node ]]; then
+  echo "error: the simulator's snap only knows 'snap install node'" >&2
+  exit 1
+fi
+if [[ -n \${SIM_SNAP_FAIL-} ]]; then
+  printf 'error: cannot install "node": %s\\n' "$SIM_SNAP_FAIL" >&2
+  exit 1
+fi
+mkdir -p /snap/bin && ln -sfn ${quote(nodeAlias)} /snap/bin/node || exit 1
+echo "node (22/stable) from OpenJS Foundation (iojs) installed"
+`;
+}
+
 /** Writes the tools into `binDir`; returns the names installed (every hook tool plus systemctl, systemd-analyze). */
 export async function installTools(binDir: string): Promise<string[]> {
   await mkdir(binDir, { recursive: true });
@@ -93,8 +118,12 @@ export async function installTools(binDir: string): Promise<string[]> {
   await writeFile(bundlePath, `#!${process.execPath}\n${await bundleText()}`);
   await chmod(bundlePath, 0o755);
   const clientPath = join(binDir, TOOL_CLIENT);
-  await writeFile(clientPath, toolClientScript(process.execPath, bundlePath));
+  const nodeAlias = join(binDir, NODE_ALIAS);
+  await writeFile(nodeAlias, '');
+  await writeFile(clientPath, toolClientScript(process.execPath, bundlePath, nodeAlias));
   await chmod(clientPath, 0o755);
+  await writeFile(join(binDir, 'snap'), fakeSnapScript(nodeAlias));
+  await chmod(join(binDir, 'snap'), 0o755);
   const names = [...HOOK_TOOL_NAMES, ...MACHINE_TOOL_NAMES];
   await Promise.all(names.map((name) => symlink(TOOL_CLIENT, join(binDir, name))));
   return names;

@@ -26,7 +26,9 @@ import { type DownloadProgress, parseDownloadProgress } from '../domain/download
 import { InvalidInputError, StorageProblem } from '../domain/errors';
 import { type ManifestFileEntry, parseReleaseManifest } from '../domain/release-manifest';
 import { parseUnitState, type UnitStateRecord } from '../domain/unit-state';
+import { compareVersions } from '../domain/version';
 import type { VolumeFacts } from '../domain/volume';
+import { UNIT_PRIVATE_DIR } from '../domain/volume-layout';
 import {
   type BinaryStore,
   type PublishOutcome,
@@ -48,6 +50,8 @@ export const VOLUME_LAYOUT = Object.freeze({
   current: 'current',
   bin: 'bin',
   worker: 'worker',
+  /** shared-storage=none: `.unit-private/<app>-<n>/` holds a unit's own store (the same layout again). */
+  unitPrivate: UNIT_PRIVATE_DIR,
   manifest: 'MANIFEST.json',
   unitState: 'state.json',
 });
@@ -376,7 +380,8 @@ export class FsBinaryStore implements BinaryStore {
         summaries.push({ version: entry.name, state: check.state, bytes });
       }
     }
-    return summaries.sort((a, b) => a.version.localeCompare(b.version, 'en', { numeric: true }));
+    // The domain's order (7.14.3-rc.1 before 7.14.3), not a locale's: one comparison for GC, rollback and reports.
+    return summaries.sort((a, b) => compareVersions(a.version, b.version));
   }
 
   async ensureRoot(): Promise<void> {
@@ -662,6 +667,10 @@ export class FsBinaryStore implements BinaryStore {
 
   async removeUnitDir(unitDir: string): Promise<void> {
     await rm(this.unitDirPath(unitDir), { recursive: true, force: true });
+  }
+
+  async removeUnitPrivateStore(unitDir: string): Promise<void> {
+    await rm(this.path(VOLUME_LAYOUT.unitPrivate, assertSafeUnitDir(unitDir)), { recursive: true, force: true });
   }
 
   // ---- usage ---------------------------------------------------------------------------------------------------

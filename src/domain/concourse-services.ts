@@ -65,6 +65,8 @@ export interface PostgresConnection {
 }
 
 export interface WebServiceInput {
+  /** The release store's volume id (`.volume-id`), named in the unit file so adopting a volume restarts. */
+  readonly volumeId: string;
   /** The storage location holding `releases/` (the shared volume). */
   readonly volumeRoot: string;
   readonly version: ConcourseVersion;
@@ -86,6 +88,7 @@ export interface TsaAddress {
 }
 
 export interface WorkerServiceInput {
+  readonly volumeId: string;
   readonly volumeRoot: string;
   readonly version: ConcourseVersion;
   /** Gives the work dir and the worker's name (the unit's directory name, unique in the model). */
@@ -111,6 +114,17 @@ export function releaseDir(volumeRoot: string, version: ConcourseVersion): strin
   return `${root}/releases/${version.toString()}`;
 }
 
+/**
+ * The service runs from the volume at the storage location: systemd starts it only once whatever is mounted there
+ * is (a shared filesystem, a Juju storage bind) and the volume it was written for is named, so a unit that moves
+ * onto another volume at the same path restarts its services onto it.
+ */
+function storeLines(volumeRoot: string, volumeId: string): readonly string[] {
+  const root = check(unitPath, volumeRoot, 'storage location').replace(/\/+$/, '');
+  const id = check(volumeIdText, volumeId, 'volume id');
+  return [`# Release store: volume ${id} at ${root}`, `RequiresMountsFor=${root}`];
+}
+
 export function renderWebService(input: WebServiceInput): RenderedService {
   const binary = releaseBinary(input.volumeRoot, input.version);
   const webPort = check(port, input.webPort, 'web-port');
@@ -129,6 +143,7 @@ export function renderWebService(input: WebServiceInput): RenderedService {
     '[Unit]',
     `Description=Concourse CI web node (ATC and TSA) ${input.version.toString()}`,
     'Documentation=https://concourse-ci.org/concourse-web.html',
+    ...storeLines(input.volumeRoot, input.volumeId),
     'Wants=network-online.target',
     'After=network-online.target',
     // Never give up restarting: the database or the network may come back at any time.
@@ -205,6 +220,7 @@ export function renderWorkerService(input: WorkerServiceInput): RenderedService 
     '[Unit]',
     `Description=Concourse CI worker ${input.version.toString()}`,
     'Documentation=https://concourse-ci.org/concourse-worker.html',
+    ...storeLines(input.volumeRoot, input.volumeId),
     'Wants=network-online.target',
     // With mode=all the worker registers with the local TSA: start after it, and stop before it.
     `After=network-online.target ${WEB_SERVICE}`,
@@ -315,6 +331,7 @@ export function isHost(text: string): boolean {
 // Paths written into unit files: no spaces, quotes, `%` specifiers or `$` variables for systemd to expand.
 const unitPath = z.string().refine((s) => /^\/[A-Za-z0-9._/-]*$/.test(s) && !s.split('/').includes('..'));
 const workerName = z.string().regex(/^[a-z0-9][a-z0-9-]*$/);
+const volumeIdText = z.string().regex(/^[0-9A-Za-z-]{1,64}$/);
 const nonEmpty = z.string().min(1);
 const httpUrl = z.string().refine((s) => {
   if (/[\s"'`\\]/.test(s)) return false;

@@ -1,7 +1,7 @@
 // Domain: which releases may leave the volume. A release goes only when no unit's state.json names it, it is not
 // the target or `current`, and it is beyond the newest `keep` releases: the spec's N+1 with room for a rollback.
 
-import { ConcourseVersion } from './version';
+import { compareVersions } from './version';
 
 export interface GcInput {
   /** Every release directory on the volume (published or damaged). */
@@ -18,13 +18,4 @@ export function releasesToRemove(input: GcInput): readonly string[] {
   const newestFirst = [...input.releases].sort((a, b) => compareVersions(b, a));
   const kept = new Set(newestFirst.slice(0, input.keep));
   return newestFirst.filter((v) => !pinned.has(v) && !kept.has(v));
-}
-
-function compareVersions(a: string, b: string): number {
-  const va = ConcourseVersion.isValid(a) ? ConcourseVersion.parse(a) : undefined;
-  const vb = ConcourseVersion.isValid(b) ? ConcourseVersion.parse(b) : undefined;
-  if (va !== undefined && vb !== undefined) return va.compare(vb);
-  // Names that are not versions (leftovers) sort oldest, so they are the first to go.
-  if (va === undefined && vb === undefined) return a < b ? -1 : a > b ? 1 : 0;
-  return va === undefined ? -1 : 1;
 }

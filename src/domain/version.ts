@@ -53,17 +53,14 @@ function truncate(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
-/** Orders version strings (for sorting lists of releases); a string that is not a version sorts first. */
+/**
+ * Orders version strings (for sorting lists of releases) as ConcourseVersion.compare does; names that are not
+ * versions (leftovers) sort first, so they are the oldest, among themselves by code point.
+ */
 export function compareVersions(a: string, b: string): number {
-  const parse = (s: string) => {
-    try {
-      return ConcourseVersion.parse(s);
-    } catch {
-      return undefined;
-    }
-  };
-  const x = parse(a);
-  const y = parse(b);
-  if (x === undefined || y === undefined) return x === y ? 0 : x === undefined ? -1 : 1;
-  return x.compare(y);
+  const x = ConcourseVersion.isValid(a) ? ConcourseVersion.parse(a) : undefined;
+  const y = ConcourseVersion.isValid(b) ? ConcourseVersion.parse(b) : undefined;
+  if (x !== undefined && y !== undefined) return x.compare(y);
+  if (x === undefined && y === undefined) return a < b ? -1 : a > b ? 1 : 0;
+  return x === undefined ? -1 : 1;
 }

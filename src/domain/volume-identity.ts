@@ -1,30 +1,114 @@
-// Domain: noticing that the filesystem at the storage location is not the one this unit used before, typically a
-// shared mount that failed, leaving the bare directory on the root disk. Installing there would silently fork
-// the cluster's release store, so the unit stops and says what to do.
+// Domain: is the filesystem at the storage location the one this unit used before, a new one to adopt, or a
+// mount that went away? Decided from the volume's `.volume-id` and the mount table (never guessed from contents):
+// a mount that appears over the location (an LXD disk device, NFS added after deploy), or replaces the one used,
+// is adopted; a mount that disappears, leaving the bare directory of the root disk, blocks, because installing
+// there would silently fork the cluster's release store.
 
 import { StorageProblem } from './errors';
 
-export const REMEMBERED_VOLUME_KEY = 'volume-id';
+/** What the mount table says is mounted at the location (the topmost mount), or nothing: a bare directory. */
+export interface MountFacts {
+  /** The mount's source as the mount table has it: `/dev/sdb1`, `10.0.0.5:/srv/concourse`, `sshfs#...`. */
+  readonly source: string;
+  readonly filesystemType: string;
+}
 
-export function checkVolumeIdentity(input: {
-  readonly remembered: string | undefined;
-  readonly seen: string | undefined;
+/** What a unit remembers of the volume it used (kept in its charm state, one small value). */
+export interface RememberedVolume {
+  readonly id: string;
+  /**
+   * `mounted`: a mount (`source (type)`); `bare`: the directory itself; `unknown`: remembered by an older revision
+   * of the charm, which did not look at the mount table.
+   */
+  readonly attachment: { readonly kind: 'mounted'; readonly mount: string } | { readonly kind: 'bare' | 'unknown' };
+}
+
+export type VolumeVerdict =
+  /** Nothing remembered (a new unit, or a detached storage): use what is there. */
+  | { readonly kind: 'first' }
+  | { readonly kind: 'same' }
+  /** Another filesystem is mounted here now: move this unit onto it. */
+  | { readonly kind: 'adopt'; readonly previous: string; readonly reason: string };
+
+export function judgeVolume(input: {
+  readonly remembered: RememberedVolume | undefined;
+  /** `.volume-id` as read now; undefined on an empty volume. */
+  readonly seenId: string | undefined;
+  readonly mount: MountFacts | undefined;
   readonly location: string;
-}): void {
-  const { remembered, seen, location } = input;
-  if (remembered === undefined || remembered === seen) return;
-  if (seen === undefined) {
+}): VolumeVerdict {
+  const { remembered, seenId, mount, location } = input;
+  if (remembered === undefined) return { kind: 'first' };
+  if (remembered.id === seenId) return { kind: 'same' };
+  const was = remembered.attachment;
+  if (mount !== undefined) {
+    const reason =
+      was.kind === 'bare'
+        ? `${describeMount(mount)} was mounted over the directory`
+        : seenId === undefined
+          ? `an empty volume, ${describeMount(mount)}, is mounted now`
+          : `${describeMount(mount)} (volume ${short(seenId)}) replaced the volume`;
+    return { kind: 'adopt', previous: remembered.id, reason };
+  }
+  if (was.kind === 'mounted') {
     throw new StorageProblem(
       'blocked',
-      `Storage ${location} is empty but this unit used volume ${short(remembered)}: remount the shared volume there`,
+      `Storage ${location} is no longer mounted (${was.mount} held volume ${short(remembered.id)}): remount it there; nothing is installed on the bare directory`,
+    );
+  }
+  if (seenId === undefined && was.kind === 'bare') {
+    // The unit's own directory lost its contents (removed by hand): nothing else can be there, start it again.
+    return { kind: 'adopt', previous: remembered.id, reason: `${location} was emptied` };
+  }
+  if (seenId === undefined) {
+    throw new StorageProblem(
+      'blocked',
+      `Storage ${location} is empty but this unit used volume ${short(remembered.id)}: remount the shared volume there`,
     );
   }
   throw new StorageProblem(
     'blocked',
-    `Storage ${location} is volume ${short(seen)}, this unit used ${short(remembered)}: remount the original volume, or remove and re-add the unit to use the new one`,
+    `Storage ${location} is volume ${short(seenId)}, this unit used ${short(remembered.id)}: remount the original volume, or mount the new one at ${location} to move onto it`,
   );
 }
 
-function short(id: string): string {
+/** How the unit remembers the volume it now uses. */
+export function rememberVolume(id: string, mount: MountFacts | undefined): RememberedVolume {
+  return {
+    id,
+    attachment: mount === undefined ? { kind: 'bare' } : { kind: 'mounted', mount: describeMount(mount) },
+  };
+}
+
+export function formatRememberedVolume(volume: RememberedVolume): string {
+  const a = volume.attachment;
+  return JSON.stringify(a.kind === 'mounted' ? { id: volume.id, mount: a.mount } : { id: volume.id, mount: null });
+}
+
+/** Reads what formatRememberedVolume wrote; a bare id is what earlier revisions remembered. */
+export function parseRememberedVolume(text: string | undefined): RememberedVolume | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!text.startsWith('{')) return { id: text, attachment: { kind: 'unknown' } };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const id = 'id' in value ? value.id : undefined;
+  const mount = 'mount' in value ? value.mount : undefined;
+  if (typeof id !== 'string' || id === '') return undefined;
+  return typeof mount === 'string'
+    ? { id, attachment: { kind: 'mounted', mount } }
+    : { id, attachment: { kind: 'bare' } };
+}
+
+/** A mount as status lines and logs name it. Sources never carry secrets here (no mount options). */
+export function describeMount(mount: MountFacts): string {
+  return `${mount.source} (${mount.filesystemType})`;
+}
+
+export function short(id: string): string {
   return id.slice(0, 8);
 }

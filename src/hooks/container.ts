@@ -14,13 +14,15 @@ import { GithubReleaseResolver } from '../adapters/github-release-resolver';
 import { HookToolPeerRelation } from '../adapters/hook-tool-peer-relation';
 import { LazyDownloader } from '../adapters/lazy-downloader';
 import { LOGGER_SETTINGS, type LoggerSettings, PinoLogger } from '../adapters/pino-logger';
+import { ProcMountTable } from '../adapters/proc-mount-table';
 import { effectiveLockTiming, lockTimingFromEnv, ProperLockfileLock } from '../adapters/proper-lockfile-lock';
 import { SystemClock } from '../adapters/system-clock';
 import { ExecSystemctlRunner, SYSTEMCTL_RUNNER, SystemctlServiceManager } from '../adapters/systemctl-service-manager';
 import { type CharmConfig, LOG_LEVELS, parseCharmConfig } from '../domain/charm-config';
 import type { HookContext } from '../domain/hook-event';
 import { InstallPolicy } from '../domain/install-policy';
-import { BINARY_STORE, VOLUME_ROOT } from '../ports/binary-store';
+import { privateStoreRoot, STORAGE_LOCATION } from '../domain/volume-layout';
+import { BINARY_STORE, LOCATION_STORE, VOLUME_ROOT } from '../ports/binary-store';
 import { CLOCK } from '../ports/clock';
 import {
   DEFAULT_DOWNLOADER_SETTINGS,
@@ -32,6 +34,7 @@ import { HOOK_TOOL_RUNNER, HOOK_TOOLS, type HookTools } from '../ports/hook-tool
 import { KEY_MAKER } from '../ports/key-maker';
 import { LOCK, LOCK_TIMING, type LockTiming } from '../ports/lock';
 import { LOGGER } from '../ports/logger';
+import { MOUNT_TABLE } from '../ports/mount-table';
 import { CHARM_CONFIG, HOOK_CONTEXT, PEER_RELATION } from '../ports/peer-relation';
 import { RELEASE_INSPECTOR } from '../ports/release-inspector';
 import { RELEASE_RESOLVER, RELEASE_RESOLVER_SETTINGS, type ReleaseResolverSettings } from '../ports/release-resolver';
@@ -48,15 +51,11 @@ import { ReleaseCollector } from './reconcile/release-collector';
 import { ReleaseInstaller } from './reconcile/release-installer';
 import { Rollout } from './reconcile/rollout';
 import { ServiceApplier, START_SETTLE_MS } from './reconcile/service-applier';
-import { MEMORY_KEYS, UnitMemory } from './reconcile/unit-memory';
+import { UnitMemory } from './reconcile/unit-memory';
 import { WebKeysStore } from './reconcile/web-keys-store';
 import { INSTALL_POLICY, MACHINE_ARCH, RELEASE_COLLECTOR, RELEASE_INSTALLER } from './tokens';
 
-export const STORAGE_NAME = 'concourse-data';
-/** metadata.yaml's location: where Juju mounts concourse-data, and where operators mount a shared filesystem. */
-export const DEFAULT_STORAGE_LOCATION = '/var/lib/concourse';
 const RAW_CONFIG = Symbol.for('concourse-ci-machine/RawConfig');
-const STORAGE_LOCATION = Symbol.for('concourse-ci-machine/StorageLocation');
 const MiB = 1024 * 1024;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -104,13 +103,13 @@ export function createContainer(context: HookContext, env: Environment): Contain
   c.bind(Rollout).toSelf();
   // The reconcile path, also run by the upgrade and rollback actions after they set the target.
   c.bind(ReconcileHandler).toSelf();
-  c.bind(STORAGE_LOCATION).toDynamicValue((ctx) => storageLocation(tools(ctx), ctx.get(UnitMemory), context));
   c.bind(VOLUME_ROOT).toDynamicValue(async (ctx) => {
-    const location = await ctx.getAsync<string>(STORAGE_LOCATION);
     const config = await ctx.getAsync<CharmConfig>(CHARM_CONFIG);
     // shared-storage=none: a unit-private store on the same volume, so no other unit's release is trusted.
-    return config.sharedStorage === 'none' ? `${location}/.unit-private/${context.unit.dirName}` : location;
+    return config.sharedStorage === 'none' ? privateStoreRoot(context.unit.dirName) : STORAGE_LOCATION;
   });
+  c.bind(LOCATION_STORE).toConstantValue(new FsBinaryStore(STORAGE_LOCATION));
+  c.bind(MOUNT_TABLE).toConstantValue(new ProcMountTable());
   c.bind(LOCK).to(ProperLockfileLock);
   c.bind(BINARY_STORE).to(FsBinaryStore);
   c.bind<DownloaderSettings>(DOWNLOADER_SETTINGS).toConstantValue({
@@ -154,21 +153,6 @@ export function createContainer(context: HookContext, env: Environment): Contain
 
 function tools(ctx: ResolutionContext): HookTools {
   return ctx.get<HookTools>(HOOK_TOOLS);
-}
-
-/**
- * The attached concourse-data's location, remembered once known (it never changes for a unit); metadata's location
- * while none is attached (the volume check then reports what is missing).
- */
-async function storageLocation(hookTools: HookTools, memory: UnitMemory, context: HookContext): Promise<string> {
-  const remembered = await memory.get(MEMORY_KEYS.storageLocation);
-  if (remembered !== undefined) return remembered;
-  const ids = context.storageId !== undefined ? [context.storageId] : await hookTools.storageList(STORAGE_NAME);
-  const id = ids[0];
-  if (id === undefined) return DEFAULT_STORAGE_LOCATION;
-  const location = await hookTools.storageGet(id, 'location');
-  await memory.remember({ [MEMORY_KEYS.storageLocation]: location });
-  return location;
 }
 
 /** CONCOURSE_CHARM_BODY_IDLE_MS: tests shorten the stall detection (120 s) to exercise resume in seconds. */

@@ -75,6 +75,8 @@ export interface BinaryStore {
   readUnitStates(): Promise<ReadonlyMap<string, UnitStateRecord>>;
   /** Removes a unit's own directory (worker/<app>-<n>), nothing else. */
   removeUnitDir(unitDir: string): Promise<void>;
+  /** Removes a unit's private release store (shared-storage=none: .unit-private/<app>-<n>), nothing else. */
+  removeUnitPrivateStore(unitDir: string): Promise<void>;
   /** Removes a release; `busy` when the filesystem refuses (EBUSY, ENOTEMPTY, ESTALE): retried later. */
   removeRelease(version: string): Promise<'removed' | 'busy'>;
   /** Bytes used by releases/ and by the whole volume. */
@@ -82,5 +84,7 @@ export interface BinaryStore {
 }
 
 export const BINARY_STORE = Symbol.for('concourse-ci-machine/BinaryStore');
-/** The storage location (from `storage-get location`), bound per hook. */
+/** The root of the release store this unit uses (the storage location, or its private store below it). */
 export const VOLUME_ROOT = Symbol.for('concourse-ci-machine/VolumeRoot');
+/** The store at the storage location itself, whatever the config says (removal needs no parsed config). */
+export const LOCATION_STORE = Symbol.for('concourse-ci-machine/LocationStore');

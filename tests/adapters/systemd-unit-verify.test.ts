@@ -74,6 +74,7 @@ afterAll(async () => {
 function webService(root: string, over: { password?: string } = {}): RenderedService {
   return renderWebService({
     volumeRoot: root,
+    volumeId: '2f1c3a9e-5b7d-4c1e-9a0b-1c2d3e4f5a6b',
     version,
     webPort: 80,
     externalUrl: 'http://10.0.0.5',
@@ -93,6 +94,7 @@ function webService(root: string, over: { password?: string } = {}): RenderedSer
 function workerService(root: string): RenderedService {
   return renderWorkerService({
     volumeRoot: root,
+    volumeId: '2f1c3a9e-5b7d-4c1e-9a0b-1c2d3e4f5a6b',
     version,
     layout: workerLayout({
       unit: parseUnitName('concourse-ci/1'),

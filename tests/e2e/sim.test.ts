@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { BindVolume } from '../../sim/bind-volume';
 import { SimModel } from '../../sim/model';
 import { buildTestCharm } from '../../sim/test-charm';
 import { TmpfsVolume } from '../../sim/tmpfs-volume';
@@ -69,8 +70,8 @@ describe('deploy', () => {
     const sim = await deployed(3);
     for (const n of [0, 1, 2]) {
       const paths = ran(sim, `${APP}/${n}`).map((e) => `${e.path} ${e.remote}`);
-      expect(paths.slice(0, 6)).toEqual([
-        'hooks/concourse-data-storage-attached -',
+      // concourse-data is optional (minimum 0): no storage is created, so no storage-attached hook.
+      expect(paths.slice(0, 5)).toEqual([
         'hooks/install -',
         'hooks/peers-relation-created -',
         n === 0 ? 'hooks/leader-elected -' : 'hooks/leader-settings-changed -',
@@ -80,7 +81,7 @@ describe('deploy', () => {
       const others = [0, 1, 2].filter((m) => m !== n).map((m) => `${APP}/${m}`);
       for (const other of others) {
         const joined = paths.indexOf(`hooks/peers-relation-joined ${other}`);
-        expect(joined).toBeGreaterThan(5);
+        expect(joined).toBeGreaterThan(4);
         expect(paths.indexOf(`hooks/peers-relation-changed ${other}`)).toBeGreaterThan(joined);
       }
     }
@@ -264,7 +265,7 @@ describe('actions', () => {
 });
 
 describe('leadership and removal', () => {
-  test('leader change → leader-elected on the new leader, leader-settings-changed on the others', async () => {
+  test('leader change → leader-elected on the new leader; the others, the deposed leader too, run no hook', async () => {
     const sim = await deployed(3);
     const before = ran(sim).length;
     await sim.setLeader(`${APP}/1`);
@@ -272,11 +273,7 @@ describe('leadership and removal', () => {
     const after = ran(sim)
       .slice(before)
       .map((e) => `${e.unit} ${e.path}`);
-    expect(after.sort()).toEqual([
-      `${APP}/0 hooks/leader-settings-changed`,
-      `${APP}/1 hooks/leader-elected`,
-      `${APP}/2 hooks/leader-settings-changed`,
-    ]);
+    expect(after.sort()).toEqual([`${APP}/1 hooks/leader-elected`]);
     expect((await sh(sim, `${APP}/1`, 'is-leader --format=json')).stdout).toBe('true\n');
     expect((await sh(sim, `${APP}/0`, 'is-leader')).stdout).toBe('False\n');
   });
@@ -291,14 +288,13 @@ describe('leadership and removal', () => {
       `hooks/peers-relation-departed ${APP}/1`,
       `hooks/peers-relation-departed ${APP}/2`,
       'hooks/peers-relation-broken -',
-      'hooks/concourse-data-storage-detaching -',
       'hooks/stop -',
       'hooks/remove -',
     ]);
     expect(after.filter((e) => e.unit === `${APP}/2`).map((e) => `${e.path} ${e.remote}`)).toEqual([
       `hooks/peers-relation-departed ${APP}/0`,
-      'hooks/leader-settings-changed -',
     ]);
+    expect(after.filter((e) => e.unit === `${APP}/1`).map((e) => e.path)).toContain('hooks/leader-elected');
     expect(sim.status().units.map((u) => [u.name, u.leader])).toEqual([
       [`${APP}/1`, true],
       [`${APP}/2`, false],
@@ -309,7 +305,9 @@ describe('leadership and removal', () => {
 
 describe('hook tools', () => {
   test('storage-get → needs -s outside storage hooks; resource-get → fails until a resource is attached', async () => {
-    const sim = await deployed(1);
+    const sim = await model();
+    await sim.deploy(APP, { units: 1, storage: { 'concourse-data': 'rootfs' } });
+    await sim.settle();
     const noId = await sh(sim, `${APP}/0`, 'storage-get location');
     expect(noId).toMatchObject({ exitCode: 2, stderr: 'ERROR no storage instance specified\n' });
     const withId = await sh(sim, `${APP}/0`, 'storage-get --format=json -s "$(storage-list concourse-data)" location');
@@ -523,5 +521,86 @@ describe('faults and loops', () => {
     await expect(sim.settle({ maxRounds: 6 })).rejects.toThrow(
       /did not settle after 6 rounds[\s\S]*peers-relation-changed \(remote concourse-ci\/\d\) after .*peers-relation-changed/,
     );
+  });
+});
+
+describe('storage and mounts as Juju and operators make them', () => {
+  const where = 'cat /var/lib/concourse/who 2>/dev/null || echo none; storage-list --format=json';
+
+  test('--storage asked → a Juju volume bound over the location before the first hook, on top of an earlier mount', async () => {
+    const sim = await model();
+    const operator = new BindVolume('operator-mount');
+    await sim.deploy(APP, { units: 1, volume: operator, storage: { 'concourse-data': 'rootfs' } });
+    await sim.settle();
+    expect(ran(sim, `${APP}/0`)[0]?.path).toBe('hooks/concourse-data-storage-attached');
+    expect(sim.mountsOf(`${APP}/0`).map((m) => m.kind)).toEqual(['operator', 'juju-storage']);
+    await sh(sim, `${APP}/0`, 'echo juju > /var/lib/concourse/who');
+    expect(existsSync(join(operator.hostPath ?? '', 'who'))).toBe(false);
+    expect((await sh(sim, `${APP}/0`, where)).stdout).toBe('juju\n["concourse-data/0"]\n');
+  });
+
+  test('no --storage → nothing mounted, storage-list empty; a mount added while the unit runs → seen, no hook run', async () => {
+    const sim = await model();
+    await sim.deploy(APP, { units: 1, volume: null });
+    await sim.settle();
+    expect((await sh(sim, `${APP}/0`, 'mountpoint -q /var/lib/concourse && echo mounted || echo bare')).stdout).toBe(
+      'bare\n',
+    );
+    expect((await sh(sim, `${APP}/0`, 'storage-list --format=json')).stdout).toBe('[]\n');
+    const shared = new BindVolume('late');
+    await sim.mountVolume(`${APP}/0`, shared);
+    await writeFile(join(shared.hostPath ?? '', 'who'), 'shared\n');
+    expect(sim.pendingEvents()).toEqual({});
+    expect((await sh(sim, `${APP}/0`, 'cat /var/lib/concourse/who')).stdout).toBe('shared\n');
+    await sim.unmountVolume(`${APP}/0`, shared);
+    expect((await sh(sim, `${APP}/0`, 'cat /var/lib/concourse/who 2>/dev/null || echo gone')).stdout).toBe('gone\n');
+    expect(sim.pendingEvents()).toEqual({});
+  });
+
+  test('a fresh machine → no Node.js on PATH; snap install node → /snap/bin/node, kept by the machine', async () => {
+    const sim = await model();
+    await sim.deploy(APP, { units: 1 });
+    await sim.settle();
+    expect((await sh(sim, `${APP}/0`, 'command -v node || echo none')).stdout).toBe('none\n');
+    expect((await sh(sim, `${APP}/0`, 'snap install node --channel=22/stable --classic')).exitCode).toBe(0);
+    expect((await sh(sim, `${APP}/0`, '/snap/bin/node -e "console.log(1+1)"')).stdout).toBe('2\n');
+    expect((await sh(sim, `${APP}/0`, 'ls /snap/bin')).stdout).toBe('node\n');
+  });
+
+  test('snap store unreachable (SIM_SNAP_FAIL) → snap install fails as snapd does', async () => {
+    const sim = await model({ SIM_SNAP_FAIL: 'dial tcp: lookup api.snapcraft.io: no such host' });
+    await sim.deploy(APP, { units: 1 });
+    await sim.settle();
+    const r = await sh(sim, `${APP}/0`, 'snap install node --channel=22/stable --classic');
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe('error: cannot install "node": dial tcp: lookup api.snapcraft.io: no such host\n');
+  });
+});
+
+describe('failed hooks are retried as Juju retries them', () => {
+  test('a hook that fails once → run again by itself after a back-off; the unit ends idle', async () => {
+    const sim = await model({
+      SIM_HOOK_update_status:
+        '[ -e /etc/failed-once ] || { touch /etc/failed-once; exit 1; }; status-set active -- second try',
+    });
+    await sim.deploy(APP, { units: 1 });
+    await sim.settle();
+    await sim.updateStatus();
+    expect(ran(sim, `${APP}/0`).filter((e) => e.path === 'hooks/update-status')).toHaveLength(2);
+    expect(sim.status().units[0]).toMatchObject({ agent: 'idle', workload: { kind: 'active', message: 'second try' } });
+  });
+
+  test('a hook that keeps failing → retried with back-off, then left in error for resolve()', async () => {
+    const sim = await SimModel.create({
+      charm,
+      extraEnv: { SIM_FAIL_HOOK: 'update-status' },
+      hookRetry: { firstDelayMs: 10, maxDelayMs: 40, attempts: 2 },
+    });
+    open.push(sim);
+    await sim.deploy(APP, { units: 1 });
+    await sim.settle();
+    await sim.updateStatus();
+    expect(ran(sim, `${APP}/0`).filter((e) => e.path === 'hooks/update-status')).toHaveLength(3);
+    expect(sim.status().units[0]).toMatchObject({ agent: 'error', agentMessage: 'hook failed: "update-status"' });
   });
 });

@@ -18,8 +18,10 @@ import { ConcourseVersion } from '../../src/domain/version';
 import { workerLayout } from '../../src/domain/worker-layout';
 
 const version = ConcourseVersion.parse('7.14.2');
+const VOLUME_ID = '2f1c3a9e-5b7d-4c1e-9a0b-1c2d3e4f5a6b';
 const web = (over: Partial<WebServiceInput> = {}): WebServiceInput => ({
   volumeRoot: '/var/lib/concourse',
+  volumeId: VOLUME_ID,
   version,
   webPort: 8080,
   externalUrl: 'http://10.0.0.5:8080',
@@ -37,6 +39,7 @@ const layout = workerLayout({
 });
 const worker = (over: Partial<WorkerServiceInput> = {}): WorkerServiceInput => ({
   volumeRoot: '/var/lib/concourse',
+  volumeId: VOLUME_ID,
   version,
   layout,
   tsa: [{ host: '10.0.0.5', port: 2222 }],

@@ -1,7 +1,5 @@
 import { expect, test } from 'vitest';
-import { StorageProblem } from '../../src/domain/errors';
 import { releasesToRemove } from '../../src/domain/release-gc';
-import { checkVolumeIdentity } from '../../src/domain/volume-identity';
 
 const base = { keep: 2, target: '7.14.3', current: '7.14.3', inUse: [] as string[] };
 
@@ -33,24 +31,11 @@ test('within keep-releases → nothing removed', () => {
   expect(releasesToRemove({ ...base, releases: ['7.14.2', '7.14.3'] })).toEqual([]);
 });
 
-test('same volume as remembered, or first sight → accepted', () => {
-  expect(() => checkVolumeIdentity({ remembered: undefined, seen: undefined, location: '/v' })).not.toThrow();
-  expect(() => checkVolumeIdentity({ remembered: 'abc', seen: 'abc', location: '/v' })).not.toThrow();
-});
-
-test('volume emptied (failed mount) → blocked: remount', () => {
-  expect(() => checkVolumeIdentity({ remembered: 'abcdef123456', seen: undefined, location: '/v' })).toThrow(
-    new StorageProblem(
-      'blocked',
-      'Storage /v is empty but this unit used volume abcdef12: remount the shared volume there',
-    ),
-  );
-});
-
-test('another volume mounted → blocked naming both', () => {
-  expect(() => checkVolumeIdentity({ remembered: 'aaaaaaaa1', seen: 'bbbbbbbb2', location: '/v' })).toThrow(
-    /Storage \/v is volume bbbbbbbb, this unit used aaaaaaaa: remount the original volume/,
-  );
+test('pre-release beside its release → the pre-release is older (one order for GC and listings)', () => {
+  expect(releasesToRemove({ ...base, keep: 1, releases: ['7.14.3-rc.1', '7.14.3', '7.14.2'] })).toEqual([
+    '7.14.3-rc.1',
+    '7.14.2',
+  ]);
 });
 
 test('URL credentials → redacted for logs, statuses and manifests', async () => {

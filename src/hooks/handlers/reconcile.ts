@@ -12,7 +12,14 @@ import { rolesFor } from '../../domain/roles';
 import { unitStatus } from '../../domain/status';
 import { RUNNING_VERSION_KEY, rolloutStatus } from '../../domain/upgrade-coordinator';
 import { ConcourseVersion, compareVersions } from '../../domain/version';
-import { checkVolumeIdentity } from '../../domain/volume-identity';
+import type { VolumeFacts } from '../../domain/volume';
+import {
+  formatRememberedVolume,
+  judgeVolume,
+  parseRememberedVolume,
+  rememberVolume,
+} from '../../domain/volume-identity';
+import { STORAGE_LOCATION } from '../../domain/volume-layout';
 import {
   collectsGarbage,
   describeSharing,
@@ -25,9 +32,11 @@ import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
 import { CLOCK, type Clock } from '../../ports/clock';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { LOGGER, type Logger } from '../../ports/logger';
+import { MOUNT_TABLE, type MountTable } from '../../ports/mount-table';
 import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/peer-relation';
+import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
 import { ConcourseRoles } from '../reconcile/concourse-roles';
-import { INSTALLED_VERSION_KEY, PeerView, ROLES_KEY } from '../reconcile/peer-view';
+import { PeerView, ROLES_KEY } from '../reconcile/peer-view';
 import { RelationOutbox } from '../reconcile/relation-outbox';
 import type { ReleaseCollector } from '../reconcile/release-collector';
 import { quietly, type ReleaseInstaller } from '../reconcile/release-installer';
@@ -52,6 +61,8 @@ export class ReconcileHandler implements Handler {
     @inject(Rollout) private readonly rollout: Rollout,
     @inject(CLOCK) private readonly clock: Clock,
     @inject(LOGGER) private readonly logger: Logger,
+    @inject(MOUNT_TABLE) private readonly mounts: MountTable,
+    @inject(UNIT_FILES) private readonly files: UnitFiles,
   ) {}
 
   async run(): Promise<void> {
@@ -68,22 +79,17 @@ export class ReconcileHandler implements Handler {
   }
 
   private async reconcile(): Promise<void> {
-    if (this.config.sharedStorage === 'none') await this.store.ensureRoot();
-    const facts = await this.store.inspect();
-    this.policy.assessVolume(facts);
-    // Keyed by the store's root: switching shared-storage moves the unit to another store, not to a wrong volume.
-    const identityKey = `${MEMORY_KEYS.volumeId}@${this.store.root}`;
-    const remembered = await this.memory.get(identityKey);
-    checkVolumeIdentity({ remembered, seen: facts.volumeId, location: facts.path });
-    const volumeId = await this.store.ensureVolumeId();
-    await this.memory.remember({ [identityKey]: volumeId });
-    this.outbox.toPeers({ [VOLUME_ID_KEY]: volumeId });
+    const leader = await this.tools.isLeader();
+    const roles = rolesFor(this.config.mode, leader);
+    // Published before anything that can fail or wait (a volume check, a download, a storage wait): Juju tells a
+    // deposed leader nothing, so in mode=auto this write is how the old leader learns to stop its web, and it is
+    // committed even when this hook ends blocked or waiting.
+    this.outbox.toPeers({ [ROLES_KEY]: roles.join(',') });
+    const { facts, volumeId } = await this.attachVolume();
 
     const sharing = detectSharing(this.unit, volumeId, await this.peerView.volumes());
     enforceSharingMode(this.config.sharedStorage, sharing, this.store.root);
 
-    const leader = await this.tools.isLeader();
-    const roles = rolesFor(this.config.mode, leader);
     const target = await this.rollout.target(leader);
     const t = target.toString();
     const layout = workerLayout({
@@ -123,8 +129,7 @@ export class ReconcileHandler implements Handler {
     // download to the web, so a failing download is tried by the units that switch first, not by every unit.
     await this.installer.ensure(runVersion, { quiet: running === v });
     if (v === t) await this.switchCurrent(t);
-    this.outbox.toPeers({ [INSTALLED_VERSION_KEY]: t, [ROLES_KEY]: roles.join(',') });
-    const input = { roles, leader, volumeRoot: this.store.root, layout };
+    const input = { roles, leader, volumeRoot: this.store.root, volumeId, layout };
     let url: string | undefined;
     try {
       ({ url } = await this.concourse.converge({ ...input, version: runVersion }));
@@ -163,6 +168,39 @@ export class ReconcileHandler implements Handler {
       sharing: describeSharing(sharing, this.config.sharedStorage),
     });
     await this.tools.statusSet(status, message);
+  }
+
+  /**
+   * The volume this unit uses: the one it used before, or a new one mounted at the location, which it adopts (the
+   * release is reused or installed once on it, its worker dir and services move onto it). A mount that went away
+   * blocks. With no mount and no Juju storage, the plain directory is created and used.
+   */
+  private async attachVolume(): Promise<{ facts: VolumeFacts; volumeId: string }> {
+    const location = STORAGE_LOCATION;
+    const mount = await this.mounts.mountAt(location);
+    // Keyed by the store's root: switching shared-storage moves the unit to another store, not to a wrong volume.
+    const identityKey = `${MEMORY_KEYS.volumeId}@${this.store.root}`;
+    const remembered = parseRememberedVolume(await this.memory.get(identityKey));
+    const mountLost = mount === undefined && remembered?.attachment.kind === 'mounted';
+    if (this.config.sharedStorage === 'none' && !mountLost) await this.store.ensureRoot();
+    let facts = await this.store.inspect();
+    if (facts.state === 'missing' && mount === undefined && !mountLost) {
+      // No Juju storage and nothing mounted: the charm's own directory on the machine's disk.
+      await this.files.ensureDirectory({ path: location, mode: 0o755, owner: 'root', group: 'root' });
+      if (this.config.sharedStorage === 'none') await this.store.ensureRoot();
+      facts = await this.store.inspect();
+    }
+    if (!mountLost) this.policy.assessVolume(facts);
+    const verdict = judgeVolume({ remembered, seenId: facts.volumeId, mount, location });
+    this.policy.assessVolume(facts);
+    if (verdict.kind === 'adopt') {
+      this.logger.info('storage.adopted', { previous: verdict.previous, reason: verdict.reason, location });
+      await this.tools.statusSet('maintenance', `Adopting the volume at ${location}: ${verdict.reason}`);
+    }
+    const volumeId = await this.store.ensureVolumeId();
+    await this.memory.remember({ [identityKey]: formatRememberedVolume(rememberVolume(volumeId, mount)) });
+    this.outbox.toPeers({ [VOLUME_ID_KEY]: volumeId });
+    return { facts, volumeId };
   }
 
   /** `current` (and `bin`, `.installed_version`) follow what this application runs: the target, once switched to. */

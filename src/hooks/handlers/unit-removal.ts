@@ -1,35 +1,49 @@
-// Hooks: a unit leaving (concourse-data-storage-detaching, stop, remove). Its Concourse services stop first (the
-// worker must not run on a directory about to go); then only this unit's own directory goes: shared releases, the
-// volume id and other units' directories are never touched (FR-010).
+// Hooks: a unit leaving (stop, remove) or its Juju volume being detached (concourse-data-storage-detaching). Its
+// Concourse services stop first (the worker must not run on a directory about to go); then only this unit's own
+// data goes: its worker directory and, with shared-storage=none, its private release store. Shared releases, the
+// volume id and other units' directories are never touched (FR-010). Nothing here needs parsed config: a unit
+// with invalid config must still leave cleanly.
 
 import { inject, injectable } from 'inversify';
 import { WEB_SERVICE, WORKER_SERVICE } from '../../domain/concourse-services';
 import type { HookContext } from '../../domain/hook-event';
-import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
+import { privateStoreRoot } from '../../domain/volume-layout';
+import { type BinaryStore, LOCATION_STORE } from '../../ports/binary-store';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { HOOK_CONTEXT } from '../../ports/peer-relation';
 import { ServiceApplier } from '../reconcile/service-applier';
+import { MEMORY_KEYS, UnitMemory } from '../reconcile/unit-memory';
 import type { Handler } from '../tokens';
 
 @injectable()
 export class UnitRemovalHandler implements Handler {
   constructor(
     @inject(HOOK_CONTEXT) private readonly context: HookContext,
-    @inject(BINARY_STORE) private readonly store: BinaryStore,
+    @inject(LOCATION_STORE) private readonly store: BinaryStore,
     @inject(LOGGER) private readonly logger: Logger,
     @inject(ServiceApplier) private readonly services: ServiceApplier,
+    @inject(UnitMemory) private readonly memory: UnitMemory,
   ) {}
 
   async run(): Promise<void> {
     await this.services.apply(WORKER_SERVICE, undefined);
     await this.services.apply(WEB_SERVICE, undefined);
+    if (this.context.event.name.endsWith('-storage-detaching')) {
+      // Juju unmounts the volume after this hook: what shows through next is a new start, not a lost mount.
+      await this.memory.remember({
+        [`${MEMORY_KEYS.volumeId}@${this.store.root}`]: '',
+        [`${MEMORY_KEYS.volumeId}@${privateStoreRoot(this.context.unit.dirName)}`]: '',
+      });
+    }
     const facts = await this.store.inspect();
     // The volume may already be gone (machine removal): nothing of ours is left to clean.
     if (facts.state !== 'ok') {
       this.logger.info('storage.unit.removed', { volume: facts.state });
       return;
     }
-    await this.store.removeUnitDir(this.context.unit.dirName);
-    this.logger.info('storage.unit.removed', { dir: `worker/${this.context.unit.dirName}` });
+    const dir = this.context.unit.dirName;
+    await this.store.removeUnitDir(dir);
+    await this.store.removeUnitPrivateStore(dir);
+    this.logger.info('storage.unit.removed', { dir: `worker/${dir}`, privateStore: `.unit-private/${dir}` });
   }
 }

@@ -58,6 +58,8 @@ export interface RolesInput {
   readonly leader: boolean;
   readonly version: ConcourseVersion;
   readonly volumeRoot: string;
+  /** The volume's id: a service moves (restarts) when the unit adopts another volume at the same path. */
+  readonly volumeId: string;
   readonly layout: WorkerLayout;
 }
 
@@ -138,6 +140,7 @@ export class ConcourseRoles {
       const url = this.config.externalUrl ?? `http://${formatHostPort(address, this.config.webPort)}`;
       const service = renderWebService({
         volumeRoot: input.volumeRoot,
+        volumeId: input.volumeId,
         version: input.version,
         webPort: this.config.webPort,
         externalUrl: url,
@@ -186,6 +189,7 @@ export class ConcourseRoles {
     });
     const service = renderWorkerService({
       volumeRoot: input.volumeRoot,
+      volumeId: input.volumeId,
       version: input.version,
       layout: input.layout,
       tsa: targets.tsa,

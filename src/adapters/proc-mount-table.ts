@@ -1,0 +1,43 @@
+// Adapter (MountTable): reads /proc/self/mountinfo, the kernel's view of this process's mount namespace, which a
+// hook shares with the machine (or the container). Fields as proc(5) documents them; the last entry for a mount
+// point is the one on top.
+
+import { readFile } from 'node:fs/promises';
+import type { MountFacts } from '../domain/volume-identity';
+import type { MountTable } from '../ports/mount-table';
+
+export const MOUNTINFO_PATH = '/proc/self/mountinfo';
+
+/** Bound as a constant: no injected dependencies. */
+export class ProcMountTable implements MountTable {
+  constructor(private readonly path: string = MOUNTINFO_PATH) {}
+
+  async mountAt(path: string): Promise<MountFacts | undefined> {
+    return topMountAt(await readFile(this.path, 'utf8'), path);
+  }
+}
+
+/**
+ * The topmost mount at `path` in mountinfo text: `36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw`
+ * (id, parent, major:minor, root, mount point, options, optional fields up to `-`, type, source, super options).
+ */
+export function topMountAt(mountinfo: string, path: string): MountFacts | undefined {
+  const wanted = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  let found: MountFacts | undefined;
+  for (const line of mountinfo.split('\n')) {
+    const fields = line.split(' ');
+    const separator = fields.indexOf('-', 6);
+    if (fields.length < 10 || separator < 0) continue;
+    if (unescapeField(fields[4] ?? '') !== wanted) continue;
+    found = {
+      filesystemType: unescapeField(fields[separator + 1] ?? ''),
+      source: unescapeField(fields[separator + 2] ?? ''),
+    };
+  }
+  return found;
+}
+
+/** The kernel writes space, tab, newline and backslash in paths as octal escapes (`\040`). */
+function unescapeField(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+}

@@ -1,0 +1,201 @@
+// Issue 9: storage as real Juju does it. concourse-data is optional, so with no --storage Juju mounts nothing and
+// a shared filesystem the operator mounts (before or after deploy) is what the units see; a private Juju volume
+// (rootfs bind) sits under a shared mount made later; a mount that disappears blocks; the new leader's role is
+// published before anything that can fail.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { BindVolume } from '../../sim/bind-volume';
+import { SimModel } from '../../sim/model';
+import { deployWithPostgres, unitsOf } from '../../sim/postgres-stub';
+import { type ReleaseServer, startReleaseServer } from '../../sim/release-server';
+import { packedCharm } from '../support/packed-charm';
+import { charmConfig, MiB, publishedReleases } from '../support/store-fixtures';
+
+const APP = 'concourse-ci';
+const UNITS = [`${APP}/0`, `${APP}/1`, `${APP}/2`];
+let server: ReleaseServer;
+let sim: SimModel | undefined;
+
+beforeAll(async () => {
+  server = await startReleaseServer();
+  await server.addRelease({ version: '7.14.2', fillerBytes: 2 * MiB });
+});
+afterAll(async () => server?.close());
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+async function model(): Promise<SimModel> {
+  sim = await SimModel.create({ charm: await packedCharm() });
+  return sim;
+}
+
+function volumeIdsInPeerData(s: SimModel): string[] {
+  const [peers] = s.relationIds(APP, 'peers');
+  if (peers === undefined) throw new Error('no peer relation');
+  return UNITS.map((u) => s.relationData(peers, u)['volume-id'] ?? '');
+}
+
+function workloads(s: SimModel): Array<[string, string, string]> {
+  return unitsOf(s, APP).map((u) => [u.name, u.workload.kind, u.workload.message]);
+}
+
+describe('no Juju storage by default', () => {
+  test('deployed with no storage → no storage-attached hook, nothing mounted, each unit on its own directory', async () => {
+    const s = await model();
+    const before = server.downloads('7.14.2');
+    await deployWithPostgres(s, APP, { units: 2, volume: null, config: charmConfig(server) });
+    await s.settle();
+    for (const u of [`${APP}/0`, `${APP}/1`]) {
+      expect(s.mountsOf(u)).toEqual([]);
+      expect(s.unitLog(u)).not.toContain('storage-attached');
+    }
+    expect(workloads(s).map(([, kind, message]) => [kind, message.split(' · ')[1]])).toEqual([
+      ['active', 'volume not shared'],
+      ['active', 'volume not shared'],
+    ]);
+    // Two machines, two root disks: one download each.
+    expect(server.downloads('7.14.2') - before).toBe(2);
+  });
+
+  test('3 units deployed, the shared volume mounted over each afterwards → adopted: one volume, one release', async () => {
+    const s = await model();
+    await deployWithPostgres(s, APP, { units: 3, volume: null, config: charmConfig(server) });
+    await s.settle();
+    const shared = new BindVolume('shared');
+    for (const u of UNITS) await s.mountVolume(u, shared);
+    await s.updateStatus();
+    await s.updateStatus();
+    for (const [name, kind, message] of workloads(s)) {
+      expect([name, kind], message).toEqual([name, 'active']);
+      expect(message).toMatch(/ · shared volume 3 units$/);
+    }
+    const ids = volumeIdsInPeerData(s);
+    expect(new Set(ids).size).toBe(1);
+    expect(ids[0]).toBe(readFileSync(join(shared.hostPath ?? '', '.volume-id'), 'utf8').trim());
+    expect(await publishedReleases(shared.hostPath ?? '')).toEqual(['7.14.2']);
+    expect(s.debugLog().filter((l) => l.includes('storage.adopted'))).toHaveLength(3);
+    // Each unit's services moved onto the adopted volume: restarted once, and its own directory is there.
+    for (const u of UNITS) {
+      expect(readFileSync(join(shared.hostPath ?? '', 'worker', u.replace('/', '-'), 'state.json'), 'utf8')).toContain(
+        '"runningVersion": "7.14.2"',
+      );
+    }
+    const restarts = UNITS.map((u) => s.systemctlCalls(u).filter((c) => c.argv[0] === 'restart').length);
+    expect(restarts.every((n) => n >= 1)).toBe(true);
+  });
+
+  test('shared-storage=required, the shared volume mounted after deploy → exactly one download in total', async () => {
+    const s = await model();
+    const before = server.downloads('7.14.2');
+    await deployWithPostgres(s, APP, {
+      units: 3,
+      volume: null,
+      config: charmConfig(server, { 'shared-storage': 'required' }),
+    });
+    await s.settle();
+    for (const [, kind, message] of workloads(s)) {
+      expect(kind).toBe('blocked');
+      expect(message).toContain('(shared-storage=required)');
+    }
+    expect(server.downloads('7.14.2') - before).toBe(0);
+    const shared = new BindVolume('shared-required');
+    for (const u of UNITS) await s.mountVolume(u, shared);
+    await s.updateStatus();
+    await s.updateStatus();
+    expect(workloads(s).map(([, kind]) => kind)).toEqual(['active', 'active', 'active']);
+    expect(server.downloads('7.14.2') - before).toBe(1);
+    expect(new Set(volumeIdsInPeerData(s)).size).toBe(1);
+  });
+});
+
+describe('a private Juju volume', () => {
+  test('--storage concourse-data=rootfs → Juju binds it before the first hook; a shared mount on top is adopted', async () => {
+    const s = await model();
+    await deployWithPostgres(s, APP, {
+      units: 3,
+      volume: null,
+      storage: { 'concourse-data': 'rootfs' },
+      config: charmConfig(server),
+    });
+    await s.settle();
+    for (const u of UNITS) {
+      expect(s.mountsOf(u).map((m) => m.kind)).toEqual(['juju-storage']);
+      expect(s.unitLog(u)).toContain('concourse-data-storage-attached');
+    }
+    expect(workloads(s).every(([, kind, message]) => kind === 'active' && message.endsWith('volume not shared'))).toBe(
+      true,
+    );
+    const shared = new BindVolume('over-juju');
+    for (const u of UNITS) await s.mountVolume(u, shared);
+    await s.updateStatus();
+    await s.updateStatus();
+    for (const [, kind, message] of workloads(s)) {
+      expect(kind, message).toBe('active');
+      expect(message).toMatch(/shared volume 3 units$/);
+    }
+    expect(await publishedReleases(shared.hostPath ?? '')).toEqual(['7.14.2']);
+  });
+
+  test('a shared mount made before deploy, then --storage → Juju’s bind hides it: each unit uses its own volume', async () => {
+    const s = await model();
+    const shared = new BindVolume('hidden');
+    await deployWithPostgres(s, APP, {
+      units: 2,
+      volume: shared,
+      storage: { 'concourse-data': 'rootfs' },
+      config: charmConfig(server),
+    });
+    await s.settle();
+    expect(s.mountsOf(`${APP}/0`).map((m) => m.kind)).toEqual(['operator', 'juju-storage']);
+    expect(workloads(s).map(([, , message]) => message.split(' · ')[1])).toEqual([
+      'volume not shared',
+      'volume not shared',
+    ]);
+    expect(await publishedReleases(shared.hostPath ?? '')).toEqual([]);
+  });
+});
+
+describe('a mount that goes away', () => {
+  test('the shared mount removed from one unit → blocked naming it, nothing installed on the bare dir; back → active', async () => {
+    const s = await model();
+    const shared = new BindVolume('lost');
+    await deployWithPostgres(s, APP, { units: 3, volume: shared, config: charmConfig(server) });
+    await s.settle();
+    await s.unmountVolume(`${APP}/2`, shared);
+    const bare = s.unitPath(`${APP}/2`, '/var/lib/concourse');
+    await s.updateStatus();
+    const lost = unitsOf(s, APP).find((u) => u.name === `${APP}/2`)?.workload;
+    expect(lost?.kind).toBe('blocked');
+    expect(lost?.message).toMatch(
+      /^Storage \/var\/lib\/concourse is no longer mounted \(.+ held volume [0-9a-f]{8}\): remount it there/,
+    );
+    expect(await publishedReleases(bare)).toEqual([]);
+    await s.mountVolume(`${APP}/2`, shared);
+    await s.updateStatus();
+    expect(workloads(s).map(([, kind]) => kind)).toEqual(['active', 'active', 'active']);
+  });
+});
+
+describe('leadership hand-off', () => {
+  test("leader moved to a unit whose download fails → the old leader's web stops; at most one web runs", async () => {
+    const s = await model();
+    await server.addRelease({ version: '7.14.4', fillerBytes: 1 * MiB });
+    await deployWithPostgres(s, APP, { units: 2, volume: null, config: charmConfig(server, { version: '7.14.4' }) });
+    await s.settle();
+    expect(s.serviceState(`${APP}/0`, 'concourse-server.service')?.active).toBe('active');
+    // A new machine whose download of the release fails: it stays a worker that cannot start.
+    server.setFault('7.14.4', { kind: 'status', code: 500 });
+    const [added] = await s.addUnit(APP, { volume: null });
+    await s.settle();
+    expect(unitsOf(s, APP).find((u) => u.name === added)?.workload.kind).toBe('waiting');
+    await s.setLeader(added ?? '');
+    await s.settle();
+    const webs = unitsOf(s, APP).filter((u) => s.serviceState(u.name, 'concourse-server.service')?.active === 'active');
+    expect(webs.map((u) => u.name)).toEqual([]);
+    expect(s.serviceState(`${APP}/0`, 'concourse-server.service')?.active).not.toBe('active');
+    server.setFault('7.14.4', undefined);
+  });
+});
