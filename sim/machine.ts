@@ -74,7 +74,10 @@ export interface MachineOptions {
   readonly nodeAlias: string;
 }
 
-/** The directories of Juju's hook PATH (juju/juju internal/worker/uniter/runner/context/env.go, OSDependentEnvVars). */
+/**
+ * The machine agent's PATH, which Juju's hook PATH appends to its tools dir (juju/juju
+ * internal/worker/uniter/runner/context/env.go, OSDependentEnvVars → appendPath).
+ */
 export const MACHINE_PATH_DIRS = [
   '/usr/local/sbin',
   '/usr/local/bin',

@@ -91,8 +91,8 @@ export interface SimModelOptions {
    */
   readonly node?: 'snap' | 'path';
   /**
-   * Juju retries a failed hook by itself, with back-off (juju/juju internal/worker/uniter: the retry strategy, 5 s
-   * doubling to 5 min). settle() does the same on a shorter clock: the failed hook runs again after `firstDelayMs`,
+   * Juju retries a failed hook by itself, with back-off (juju/juju apiserver/facades/agent/retrystrategy/
+   * retrystrategy.go: 5 s doubling to 5 min, with jitter; the uniter's retryHookTimer). settle() does the same on a shorter clock: the failed hook runs again after `firstDelayMs`,
    * then twice as long each time up to `maxDelayMs`; after `attempts` retries in a row it leaves the unit in error
    * (Juju would go on) so a test sees a hook that keeps failing. `false`: only resolve() retries.
    * Default { firstDelayMs: 50, maxDelayMs: 400, attempts: 3 }.
@@ -1158,7 +1158,7 @@ export class SimModel {
         this.storageCounters.set(storageName, k + 1);
         const id = `${storageName}/${k}`;
         storage.push({ id, name: storageName, kind: s.kind, location: s.location });
-        // The rootfs provider makes /var/lib/juju/storage/<name>/<n> and bind-mounts it over the location before
+        // The rootfs provider makes /var/lib/juju/storage/<machine>/<n> and bind-mounts it over the location before
         // the first hook, on top of anything mounted there: juju/juju internal/storage/provider/rootfs.go (mount,
         // tryBindMount). Here it is a dir of the unit's own.
         const hostPath = join(dir, 'juju-storage', storageName, String(k));
@@ -1635,7 +1635,7 @@ export class SimModel {
 
   private hookEnv(u: UnitRecord, box: SimMachine, hookDir: string, launch: Launch): Record<string, string> {
     const env: Record<string, string> = {
-      // Juju's hook PATH: its tools, then the machine's (juju/juju internal/worker/uniter/runner/context/env.go).
+      // Juju's hook PATH: its tools, then the agent's (juju/juju internal/worker/uniter/runner/context/env.go).
       PATH: [
         this.toolsPath,
         ...(this.nodeMode === 'path' ? [dirname(process.execPath)] : []),
