@@ -91,6 +91,16 @@ export interface SimModelOptions {
    */
   readonly node?: 'snap' | 'path';
   /**
+   * The model's proxy settings, as Juju puts them in every hook's environment (juju/juju
+   * internal/worker/uniter/runner/context/context.go HookVars): `juju` (model config `juju-http-proxy`...) only as
+   * JUJU_CHARM_HTTP_PROXY..., always exported, empty when unset; `legacy` (model config `http-proxy`...) as
+   * http_proxy and HTTP_PROXY..., lower and upper case, only when set.
+   */
+  readonly proxy?: {
+    readonly juju?: ProxySettings;
+    readonly legacy?: ProxySettings;
+  };
+  /**
    * Juju retries a failed hook by itself, with back-off (juju/juju apiserver/facades/agent/retrystrategy/
    * retrystrategy.go: 5 s doubling to 5 min, with jitter; the uniter's retryHookTimer). settle() does the same on a shorter clock: the failed hook runs again after `firstDelayMs`,
    * then twice as long each time up to `maxDelayMs`; after `attempts` retries in a row it leaves the unit in error
@@ -100,6 +110,13 @@ export interface SimModelOptions {
   readonly hookRetry?:
     | false
     | { readonly firstDelayMs: number; readonly maxDelayMs: number; readonly attempts: number };
+}
+
+export interface ProxySettings {
+  readonly http?: string;
+  readonly https?: string;
+  readonly ftp?: string;
+  readonly noProxy?: string;
 }
 
 export type ConfigInput = Readonly<Record<string, string | number | boolean>>;
@@ -1654,10 +1671,7 @@ export class SimModel {
       JUJU_CHARM_DIR: box.charmDir,
       JUJU_CONTEXT_ID: `${u.name}-${launch.label}-${u.hookSeq}`,
       JUJU_API_ADDRESSES: '127.0.0.1:17070',
-      JUJU_CHARM_HTTP_PROXY: '',
-      JUJU_CHARM_HTTPS_PROXY: '',
-      JUJU_CHARM_FTP_PROXY: '',
-      JUJU_CHARM_NO_PROXY: '',
+      ...proxyEnv(this.options.proxy),
       JUJU_SIM_ROOT: this.root,
       JUJU_SIM_HOOK_DIR: hookDir,
       JUJU_SIM_UNIT_DIR: u.dir,
@@ -2035,4 +2049,27 @@ function setNested(target: Record<string, unknown>, keys: readonly string[], val
       node = fresh;
     }
   });
+}
+
+/** Juju's two sets of proxy variables (see SimModelOptions.proxy). */
+function proxyEnv(proxy: SimModelOptions['proxy']): Record<string, string> {
+  const juju = proxy?.juju ?? {};
+  const env: Record<string, string> = {
+    JUJU_CHARM_HTTP_PROXY: juju.http ?? '',
+    JUJU_CHARM_HTTPS_PROXY: juju.https ?? '',
+    JUJU_CHARM_FTP_PROXY: juju.ftp ?? '',
+    JUJU_CHARM_NO_PROXY: juju.noProxy ?? '',
+  };
+  const legacy = proxy?.legacy ?? {};
+  for (const [name, value] of [
+    ['http_proxy', legacy.http],
+    ['https_proxy', legacy.https],
+    ['ftp_proxy', legacy.ftp],
+    ['no_proxy', legacy.noProxy],
+  ] as const) {
+    if (value === undefined || value === '') continue;
+    env[name] = value;
+    env[name.toUpperCase()] = value;
+  }
+  return env;
 }

@@ -16,12 +16,13 @@ import {
   type NetworkAddresses,
   NotLeaderError,
   RelationNotFoundError,
+  ResourceFetchError,
   type SecretAddOptions,
   type SettableStatus,
 } from '../ports/hook-tools';
 
 // The failures callers can tell apart belong to the port; re-exported for the adapter's own users.
-export { HookToolError, NotLeaderError, RelationNotFoundError };
+export { HookToolError, NotLeaderError, RelationNotFoundError, ResourceFetchError };
 
 /** A tool exited 0 but printed something its schema rejects: a Juju version we do not understand, or a bug. */
 export class HookToolOutputError extends Error {
@@ -39,7 +40,7 @@ export class HookToolOutputError extends Error {
   }
 }
 
-type FailureOutcome = 'absent' | typeof RelationNotFoundError | typeof NotLeaderError;
+type FailureOutcome = 'absent' | typeof RelationNotFoundError | typeof NotLeaderError | typeof ResourceFetchError;
 
 interface FailureRule {
   readonly tools: readonly string[];
@@ -73,8 +74,14 @@ const FAILURE_TABLE: readonly FailureRule[] = [
   // `ERROR secret "csb3…" not found` (removed) or `ERROR permission denied` (the grant was revoked): either way
   // there is nothing this unit may read.
   { tools: ['secret-get'], stderr: /not found|permission denied/i, outcome: 'absent' },
-  // No resource attached, or the controller cannot serve it: the charm falls back to downloading.
-  { tools: ['resource-get'], stderr: /.*/s, outcome: 'absent' },
+  // Nothing attached, and only that: `ERROR could not download resource: HTTP request failed: Get https://…/units/
+  // unit-x-0/resources/<name>: resource#<app>/<name> not found`. The jujuc command annotates "could not download
+  // resource" (juju/juju internal/worker/uniter/runner/jujuc/resource-get.go), the controller's store answers
+  // errors.NotFoundf("resource#<app>/<name>") (state/resources.go: resourcePersistence.one, applicationResourceID).
+  { tools: ['resource-get'], stderr: /resource#[^\s/]+\/\S+ not found/, outcome: 'absent' },
+  // Anything else (`ERROR connection is shut down`, a 500 from the controller) says nothing about what is attached:
+  // it must surface, never become a download from elsewhere.
+  { tools: ['resource-get'], stderr: /.*/s, outcome: ResourceFetchError },
 ];
 
 /** Exported for tests: what a failed run becomes. */
@@ -296,7 +303,8 @@ export class CliHookTools implements HookTools {
   }
 
   /**
-   * Prints the local path of the attached file; nothing usable means undefined.
+   * Prints the local path of the attached file; nothing usable means undefined. A failure other than Juju's "not
+   * found" throws ResourceFetchError (see FAILURE_TABLE).
    * @see https://documentation.ubuntu.com/juju/3.6/reference/hook-command/list-of-hook-commands/resource-get/
    */
   async resourceGet(name: string): Promise<string | undefined> {

@@ -64,7 +64,10 @@ export interface HookTools {
   secretAdd(content: Readonly<Record<string, string>>, options?: SecretAddOptions): Promise<string>;
   secretSet(id: string, content: Readonly<Record<string, string>>): Promise<void>;
   secretGrant(id: string, relationId: string, options?: { readonly unit?: string }): Promise<void>;
-  /** resource-get <name>: the local path, or undefined when the operator attached none (or an empty file). */
+  /**
+   * resource-get <name>: the local path, or undefined when the operator attached none (or an empty file); throws
+   * ResourceFetchError when the controller could not serve it (nothing says whether one is attached).
+   */
   resourceGet(name: string): Promise<string | undefined>;
   /** state-get --format=json <key>: per-unit charm state kept by the controller. */
   stateGet(key: string): Promise<string | undefined>;
@@ -94,6 +97,19 @@ export class RelationNotFoundError extends HookToolError {}
 
 /** Juju refused a leader-only write (application data bag, application-owned secret, application status). */
 export class NotLeaderError extends HookToolError {}
+
+/**
+ * resource-get failed for another reason than "not found" (the controller is unreachable, restarting, or answered
+ * 500): whether a resource is attached is unknown, so nothing may be concluded from it.
+ */
+export class ResourceFetchError extends HookToolError {
+  /** Juju's own words: the first non-empty line of stderr, without the CLI's `ERROR ` prefix. */
+  get jujuMessage(): string {
+    const first = this.stderr.split('\n').find((line) => line.trim() !== '') ?? '';
+    const text = first.trim().replace(/^ERROR\s+/, '');
+    return text === '' ? `exit code ${this.exitCode}` : text;
+  }
+}
 
 /** One spawned hook tool run; the only place a process is started for hook tools. */
 export interface HookToolResult {

@@ -14,6 +14,7 @@ import {
   HookToolOutputError,
   NotLeaderError,
   RelationNotFoundError,
+  ResourceFetchError,
 } from '../../src/adapters/cli-hook-tools';
 import type { HookToolResult, HookToolRunner } from '../../src/ports/hook-tools';
 
@@ -389,6 +390,52 @@ describe('resource-get', () => {
     runner.on('resource-get', ['concourse-release'], { stdout: '\n' });
     expect(await tools.resourceGet('concourse-release')).toBeUndefined();
   });
+
+  it('the controller connection dropped (ERROR connection is shut down) → ResourceFetchError, not undefined', async () => {
+    const stderr = 'ERROR connection is shut down\n';
+    runner.on('resource-get', ['concourse-release'], { exitCode: 1, stderr });
+    const err = await tools.resourceGet('concourse-release').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResourceFetchError);
+    expect(err).toBeInstanceOf(HookToolError);
+    expect(err).toMatchObject({
+      tool: 'resource-get',
+      args: ['concourse-release'],
+      exitCode: 1,
+      stderr,
+      message: 'resource-get failed: ERROR connection is shut down',
+      jujuMessage: 'connection is shut down',
+    });
+  });
+
+  it('a 500 from the controller (several lines) → ResourceFetchError whose jujuMessage is the first line', async () => {
+    runner.on('resource-get', ['concourse-release'], {
+      exitCode: 1,
+      stderr:
+        'ERROR could not download resource: HTTP request failed: Get https://10.0.0.2:17070/model/x/units/' +
+        'unit-concourse-ci-0/resources/concourse-release: 500 Internal Server Error\n<html>oops</html>\n',
+    });
+    const err = await tools.resourceGet('concourse-release').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResourceFetchError);
+    expect((err as ResourceFetchError).jujuMessage).toBe(
+      'could not download resource: HTTP request failed: Get https://10.0.0.2:17070/model/x/units/' +
+        'unit-concourse-ci-0/resources/concourse-release: 500 Internal Server Error',
+    );
+  });
+
+  it('"not found" about something else than the resource (a unit, a model) → ResourceFetchError', async () => {
+    runner.on('resource-get', ['concourse-release'], {
+      exitCode: 1,
+      stderr: 'ERROR unit "concourse-ci/0" not found\n',
+    });
+    await expect(tools.resourceGet('concourse-release')).rejects.toBeInstanceOf(ResourceFetchError);
+  });
+
+  it('a failure with empty stderr → ResourceFetchError naming the exit code', async () => {
+    runner.on('resource-get', ['concourse-release'], { exitCode: 2 });
+    const err = await tools.resourceGet('concourse-release').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResourceFetchError);
+    expect((err as ResourceFetchError).jujuMessage).toBe('exit code 2');
+  });
 });
 
 describe('failures', () => {
@@ -465,6 +512,10 @@ describe('failures', () => {
 
   it('the failure table alone: secret-get not found → absent; unknown tool stderr → the same HookToolError', () => {
     expect(classifyFailure(new HookToolError('secret-get', [], 1, 'ERROR secret "x" not found'))).toBe('absent');
+    const missing = 'ERROR could not download resource: HTTP request failed: Get https://h/x: resource#a/b not found';
+    expect(classifyFailure(new HookToolError('resource-get', ['b'], 1, missing))).toBe('absent');
+    const down = new HookToolError('resource-get', ['b'], 1, 'ERROR connection is shut down');
+    expect(classifyFailure(down)).toBeInstanceOf(ResourceFetchError);
     const plain = new HookToolError('config-get', [], 1, 'ERROR not found');
     expect(classifyFailure(plain)).toBe(plain);
   });

@@ -6,7 +6,7 @@ import { inject, injectable } from 'inversify';
 import type { CharmConfig } from '../../domain/charm-config';
 import { releaseUrl } from '../../domain/charm-config';
 import type { DownloadProgress } from '../../domain/download-progress';
-import { type CharmProblem, ReleaseProblem } from '../../domain/errors';
+import { CharmProblem, ReleaseProblem } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
 import {
   type FailureKind,
@@ -21,7 +21,7 @@ import type { ConcourseVersion } from '../../domain/version';
 import { BINARY_STORE, type BinaryStore, type ReleaseCheck } from '../../ports/binary-store';
 import { CLOCK, type Clock } from '../../ports/clock';
 import { DOWNLOADER, DownloadError, type Downloader, type ReleaseSource } from '../../ports/downloader';
-import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
+import { HOOK_TOOLS, type HookTools, ResourceFetchError } from '../../ports/hook-tools';
 import { LOCK, type Lock, type LockHandle } from '../../ports/lock';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/peer-relation';
@@ -211,8 +211,31 @@ export class ReleaseInstaller {
     return manifest;
   }
 
+  /**
+   * The attached resource, else the download URL. Only Juju's "not found" means nothing is attached: when the
+   * controller cannot answer, an attached release may exist (an offline site), so the unit waits and asks again
+   * rather than reach for the internet.
+   */
   private async source(version: ConcourseVersion): Promise<ReleaseSource> {
-    const resource = await this.tools.resourceGet(RELEASE_RESOURCE);
+    let resource: string | undefined;
+    try {
+      resource = await this.tools.resourceGet(RELEASE_RESOURCE);
+    } catch (error) {
+      if (!(error instanceof ResourceFetchError)) throw error;
+      // Juju's error line as a status shows it: credentials in any URL masked, bounded (a 500 may carry a page).
+      const masked = error.jujuMessage.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, '$1***@');
+      const detail = masked.length > 200 ? `${masked.slice(0, 199)}…` : masked;
+      this.logger.warn('storage.resource.unavailable', {
+        version: version.toString(),
+        resource: RELEASE_RESOURCE,
+        detail,
+      });
+      throw new CharmProblem(
+        'waiting',
+        `Concourse ${version.toString()}: resource ${RELEASE_RESOURCE} could not be fetched from the controller (${detail}); will retry at the next update-status`,
+        { cause: error },
+      );
+    }
     if (resource !== undefined) return { kind: 'file', path: resource, label: `resource:${RELEASE_RESOURCE}` };
     return { kind: 'url', url: releaseUrl(this.config.downloadUrl, version, this.arch) };
   }
