@@ -581,7 +581,7 @@ describe('failed hooks are retried as Juju retries them', () => {
   test('a hook that fails once → run again by itself after a back-off; the unit ends idle', async () => {
     const sim = await model({
       SIM_HOOK_update_status:
-        '[ -e /etc/failed-once ] || { touch /etc/failed-once; exit 1; }; status-set active -- second try',
+        '[ -e /var/lib/concourse/failed-once ] || { touch /var/lib/concourse/failed-once; exit 1; }; status-set active -- "second try"',
     });
     await sim.deploy(APP, { units: 1 });
     await sim.settle();
@@ -602,5 +602,31 @@ describe('failed hooks are retried as Juju retries them', () => {
     await sim.updateStatus();
     expect(ran(sim, `${APP}/0`).filter((e) => e.path === 'hooks/update-status')).toHaveLength(3);
     expect(sim.status().units[0]).toMatchObject({ agent: 'error', agentMessage: 'hook failed: "update-status"' });
+  });
+});
+
+describe('proxy settings as Juju passes them', () => {
+  test('legacy http-proxy model config → http_proxy and HTTP_PROXY; juju-http-proxy → JUJU_CHARM_*, always set', async () => {
+    const sim = await SimModel.create({
+      charm,
+      proxy: {
+        legacy: { http: 'http://10.0.0.1:3128', noProxy: '127.0.0.1' },
+        juju: { https: 'http://10.0.0.2:3128' },
+      },
+    });
+    open.push(sim);
+    await sim.deploy(APP, { units: 1 });
+    await sim.settle();
+    const env = await sh(sim, `${APP}/0`, 'env | grep -i proxy | sort');
+    expect(env.stdout.trim().split('\n')).toEqual([
+      'HTTP_PROXY=http://10.0.0.1:3128',
+      'JUJU_CHARM_FTP_PROXY=',
+      'JUJU_CHARM_HTTPS_PROXY=http://10.0.0.2:3128',
+      'JUJU_CHARM_HTTP_PROXY=',
+      'JUJU_CHARM_NO_PROXY=',
+      'NO_PROXY=127.0.0.1',
+      'http_proxy=http://10.0.0.1:3128',
+      'no_proxy=127.0.0.1',
+    ]);
   });
 });

@@ -1,9 +1,10 @@
 // Issue: DESIGN.md's failure matrix for the release store, through the packed charm. Each fault: the status an
 // operator sees, nothing half-written under releases/, and recovery with at most one further download.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BindVolume } from '../../sim/bind-volume';
 import { SimModel } from '../../sim/model';
 import { deployWithPostgres, unitsOf } from '../../sim/postgres-stub';
 import { type ReleaseFault, type ReleaseServer, startReleaseServer } from '../../sim/release-server';
@@ -278,9 +279,12 @@ describe('volume faults', () => {
       renameSync(vol, aside);
       try {
         await sim.updateStatus();
+        // The volume's source is gone, so the mount is: the bare directory shows, and the unit says what was lost.
         expect(workload(sim)).toEqual({
           kind: 'blocked',
-          message: 'Storage /var/lib/concourse is missing: attach concourse-data or mount the shared volume there',
+          message: expect.stringMatching(
+            /^Storage \/var\/lib\/concourse is no longer mounted \(.+ held volume \w{8}\): remount it there; nothing is installed on the bare directory$/,
+          ),
         });
         writeFileSync(vol, 'not a volume\n');
         await sim.updateStatus();
@@ -317,41 +321,31 @@ describe('volume faults', () => {
     });
   });
 
-  test('volume replaced by an empty dir (failed mount) or another volume → blocked, nothing installed there; restored → active', async () => {
+  test('another volume mounted in place of the one used → adopted (release installed there once); original back → adopted again, no download', async () => {
     await withSim(async (sim) => {
-      await deployWithPostgres(sim, 'concourse-ci', { units: 1, config: charmConfig(server) });
+      const original = new BindVolume('original');
+      await deployWithPostgres(sim, 'concourse-ci', { units: 1, volume: original, config: charmConfig(server) });
       await sim.settle();
-      const empty = join(sim.root, 'empty-mountpoint');
-      mkdirSync(empty);
-      let restore = cover(sim, empty);
-      try {
-        await sim.updateStatus();
-        expect(workload(sim)).toEqual({
-          kind: 'blocked',
-          message: expect.stringMatching(
-            /^Storage \/var\/lib\/concourse is empty but this unit used volume \w{8}: remount the shared volume there$/,
-          ),
-        });
-      } finally {
-        restore();
-      }
-      expect(existsSync(join(empty, 'releases'))).toBe(false);
-      expect(existsSync(join(empty, '.volume-id'))).toBe(false);
-
-      const other = join(sim.root, 'other-volume');
-      mkdirSync(other);
-      writeFileSync(join(other, '.volume-id'), 'ffffffff-other\n');
-      restore = cover(sim, other);
-      try {
-        await sim.updateStatus();
-        expect(workload(sim)?.message).toMatch(
-          /^Storage \/var\/lib\/concourse is volume ffffffff, this unit used \w{8}: remount the original volume/,
-        );
-      } finally {
-        restore();
-      }
+      const other = new BindVolume('other');
+      await sim.unmountVolume(UNIT, original);
+      await sim.mountVolume(UNIT, other);
+      const before = server.downloads('7.14.2');
       await sim.updateStatus();
       expect(workload(sim)?.kind).toBe('active');
+      expect(sim.debugLog().filter((l) => l.includes('storage.adopted'))).toHaveLength(1);
+      expect(await publishedReleases(other.hostPath ?? '')).toEqual(['7.14.2']);
+      expect(server.downloads('7.14.2') - before).toBe(1);
+
+      await sim.unmountVolume(UNIT, other);
+      await sim.mountVolume(UNIT, original);
+      await sim.updateStatus();
+      expect(workload(sim)?.kind).toBe('active');
+      expect(sim.debugLog().filter((l) => l.includes('storage.adopted'))).toHaveLength(2);
+      expect(server.downloads('7.14.2') - before).toBe(1);
+      // Its services run from the volume it moved back to.
+      expect(readFileSync(sim.unitPath(UNIT, '/etc/systemd/system/concourse-worker.service'), 'utf8')).toContain(
+        `volume ${readFileSync(join(original.hostPath ?? '', '.volume-id'), 'utf8').trim()} at /var/lib/concourse`,
+      );
     });
   });
 });

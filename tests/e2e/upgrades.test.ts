@@ -192,6 +192,8 @@ describe('5 units in mode=auto on one volume', () => {
     expect(r.status).toBe('completed');
     expect(r.results.message).toContain('but the leader cannot switch yet: Concourse 7.14.4 did not start');
     await sim.settle();
+    // The hook that failed said why (the service's error); from the next hook on, the status is the steady one.
+    await sim.updateStatus();
     const byUnit = UNITS.map((u) => {
       const service = u === 'concourse-ci/3' ? WEB : WORKER;
       return [
