@@ -2,7 +2,7 @@
 // a shared filesystem the operator mounts (before or after deploy) is what the units see; a private Juju volume
 // (rootfs bind) sits under a shared mount made later; a mount that disappears blocks; the new leader's role is
 // published before anything that can fail.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { BindVolume } from '../../sim/bind-volume';
@@ -52,6 +52,9 @@ describe('no Juju storage by default', () => {
       expect(s.mountsOf(u)).toEqual([]);
       expect(s.unitLog(u)).not.toContain('storage-attached');
     }
+    expect((await s.runAction(`${APP}/0`, 'storage-status')).results.mount).toBe(
+      "none: a directory on the machine's disk",
+    );
     expect(workloads(s).map(([, kind, message]) => [kind, message.split(' · ')[1]])).toEqual([
       ['active', 'volume not shared'],
       ['active', 'volume not shared'],
@@ -85,6 +88,10 @@ describe('no Juju storage by default', () => {
     }
     const restarts = UNITS.map((u) => s.systemctlCalls(u).filter((c) => c.argv[0] === 'restart').length);
     expect(restarts.every((n) => n >= 1)).toBe(true);
+    // storage-status names what is mounted there now.
+    const status = await s.runAction(`${APP}/1`, 'storage-status');
+    expect(status.results.mount).toMatch(/^\S+ \(\S+\)$/);
+    expect(status.results.mount).not.toContain('none');
   });
 
   test('shared-storage=required, the shared volume mounted after deploy → exactly one download in total', async () => {
@@ -197,5 +204,41 @@ describe('leadership hand-off', () => {
     expect(webs.map((u) => u.name)).toEqual([]);
     expect(s.serviceState(`${APP}/0`, 'concourse-server.service')?.active).not.toBe('active');
     server.setFault('7.14.4', undefined);
+  });
+});
+
+describe('removal', () => {
+  test('a unit whose config is invalid removed → its services stopped and disabled, its own directory gone', async () => {
+    const s = await model();
+    const shared = new BindVolume('removal');
+    await deployWithPostgres(s, APP, { units: 2, volume: shared, config: charmConfig(server) });
+    await s.settle();
+    await s.config(APP, { mode: 'foo' });
+    await s.settle();
+    expect(workloads(s).map(([, kind]) => kind)).toEqual(['blocked', 'blocked']);
+    await s.removeUnit(`${APP}/1`);
+    await s.settle();
+    const calls = s.systemctlCalls(`${APP}/1`).map((c) => c.argv.join(' '));
+    expect(calls).toContain('stop concourse-worker.service');
+    expect(calls).toContain('disable concourse-worker.service');
+    expect(await publishedReleases(shared.hostPath ?? '')).toEqual(['7.14.2']);
+    expect(readdirSync(join(shared.hostPath ?? '', 'worker'))).toEqual(['concourse-ci-0']);
+  });
+
+  test('shared-storage=none, a unit removed → its private release store goes too; the others stay', async () => {
+    const s = await model();
+    const shared = new BindVolume('private-removal');
+    await deployWithPostgres(s, APP, {
+      units: 2,
+      volume: shared,
+      config: charmConfig(server, { 'shared-storage': 'none' }),
+    });
+    await s.settle();
+    const privateRoot = join(shared.hostPath ?? '', '.unit-private');
+    expect(readdirSync(privateRoot).sort()).toEqual(['concourse-ci-0', 'concourse-ci-1']);
+    await s.removeUnit(`${APP}/1`);
+    await s.settle();
+    expect(readdirSync(privateRoot)).toEqual(['concourse-ci-0']);
+    expect(await publishedReleases(join(privateRoot, 'concourse-ci-0'))).toEqual(['7.14.2']);
   });
 });

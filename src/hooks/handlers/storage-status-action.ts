@@ -7,10 +7,13 @@ import { formatBytes } from '../../domain/bytes';
 import { progressPercent } from '../../domain/download-progress';
 import { StorageProblem } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
+import { describeMount } from '../../domain/volume-identity';
+import { STORAGE_LOCATION } from '../../domain/volume-layout';
 import { compareUnits, VOLUME_ID_KEY } from '../../domain/volume-sharing';
 import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { LOCK, type Lock } from '../../ports/lock';
+import { MOUNT_TABLE, type MountTable } from '../../ports/mount-table';
 import { HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
 import type { Handler } from '../tokens';
 import { parseActionParams } from './action-params';
@@ -25,6 +28,7 @@ export class StorageStatusAction implements Handler {
     @inject(BINARY_STORE) private readonly store: BinaryStore,
     @inject(LOCK) private readonly lock: Lock,
     @inject(PEER_RELATION) private readonly peers: PeerRelation,
+    @inject(MOUNT_TABLE) private readonly mounts: MountTable,
   ) {}
 
   async run(): Promise<void> {
@@ -36,6 +40,10 @@ export class StorageStatusAction implements Handler {
     const out: Record<string, string> = {
       location: facts.path,
       'volume-id': facts.volumeId ?? '(none yet)',
+      // What is mounted at the location (a shared filesystem, a Juju volume), or the machine's own directory.
+      mount: await this.mounts
+        .mountAt(STORAGE_LOCATION)
+        .then((m) => (m === undefined ? `none: a directory on the machine's disk` : describeMount(m))),
       filesystem: facts.filesystemType,
       'network-filesystem': String(facts.networkFilesystem),
       free: formatBytes(facts.freeBytes),
