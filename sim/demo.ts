@@ -124,6 +124,11 @@ async function main(): Promise<number> {
     console.log(`concourse-${version}-linux-amd64.tgz  ${humanBytes(release.bytes)}  sha1 ${release.sha1}`);
 
     section(`juju deploy concourse-ci -n ${units} --config mode=auto --config version=${version}`);
+    console.log(
+      'The machines already have one shared filesystem at /var/lib/concourse (an LXD disk device each, added before',
+    );
+    console.log('deploy); no --storage, so Juju mounts nothing over it. Each machine starts without Node.js: the');
+    console.log("charm's dispatch installs the node snap on its first hook.");
     const t0 = Date.now();
     await sim.deploy('concourse-ci', {
       units,
