@@ -1,23 +1,38 @@
 // Hooks: executes the domain's peer-view plan: reads the peers it says to read, keeps the keys this charm uses
-// (volume id, roles, TSA offers, worker keys) and remembers them, so most hooks read no peer bag at all.
+// (volume id, roles, TSA offers, worker keys) and remembers them in a file on this unit's disk, so most hooks read no
+// peer bag at all while charm state stays the same size however many units there are.
 
+import { randomUUID } from 'node:crypto';
 import { inject, injectable } from 'inversify';
 import { LINK_KEYS } from '../../domain/concourse-links';
 import type { HookContext } from '../../domain/hook-event';
-import { type PeerBags, parsePeerBags, planPeerRefresh, volumesOf, withPeerBag } from '../../domain/peer-view';
+import {
+  PEER_VIEW_CACHE_PATH,
+  type PeerBags,
+  parsePeerViewCache,
+  peerViewCacheFile,
+  planPeerRefresh,
+  volumesOf,
+  withPeerBag,
+} from '../../domain/peer-view';
 import { RUNNING_VERSION_KEY } from '../../domain/upgrade-coordinator';
 import { VOLUME_ID_KEY } from '../../domain/volume-sharing';
+import { LOGGER, type Logger } from '../../ports/logger';
 import { HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
-import { MEMORY_KEYS, UnitMemory } from './unit-memory';
+import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
+import { UnitMemory } from './unit-memory';
 
 export const ROLES_KEY = 'roles';
-export const INSTALLED_VERSION_KEY = 'installed-version';
+
+/** Charm state: the token of this unit's cache file (a UUID: constant size, whatever the number of peers). */
+export const PEER_VIEW_TOKEN_KEY = 'peer-view-token';
+/** Charm state written by earlier revisions (the whole view, ~1.7 KB a peer): removed on the first refresh. */
+const LEGACY_PEER_BAGS_KEY = 'peer-bags';
 
 /** The peer bag keys kept in the view. */
 const VIEW_KEYS = [
   VOLUME_ID_KEY,
   ROLES_KEY,
-  INSTALLED_VERSION_KEY,
   RUNNING_VERSION_KEY,
   LINK_KEYS.tsaHost,
   LINK_KEYS.tsaPort,
@@ -33,6 +48,8 @@ export class PeerView {
     @inject(HOOK_CONTEXT) private readonly context: HookContext,
     @inject(PEER_RELATION) private readonly peers: PeerRelation,
     @inject(UnitMemory) private readonly memory: UnitMemory,
+    @inject(UNIT_FILES) private readonly files: UnitFiles,
+    @inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /** Every peer's kept keys, refreshed as little as Juju's event allows (once per hook). */
@@ -48,7 +65,9 @@ export class PeerView {
 
   private async load(): Promise<PeerBags> {
     if (!(await this.peers.exists())) return {};
-    const remembered = parsePeerBags(await this.memory.get(MEMORY_KEYS.peerBags));
+    const token = await this.memory.get(PEER_VIEW_TOKEN_KEY);
+    const text = await this.readCache();
+    const remembered = parsePeerViewCache(text, { unit: this.context.unit.name, token });
     const plan = planPeerRefresh({ hook: this.context.event.name, relation: this.context.relation, remembered });
     let view: PeerBags;
     switch (plan.kind) {
@@ -66,11 +85,37 @@ export class PeerView {
         break;
       }
     }
-    await this.memory.remember({ [MEMORY_KEYS.peerBags]: JSON.stringify(sortedKeys(view)) });
+    await this.remember(view, token ?? randomUUID(), text);
     return view;
   }
-}
 
-function sortedKeys(view: PeerBags): PeerBags {
-  return Object.fromEntries(Object.entries(view).sort(([a], [b]) => (a < b ? -1 : 1)));
+  /** A cache that cannot be read is a cache that is not there: this hook reads every peer. */
+  private async readCache(): Promise<string | undefined> {
+    try {
+      return await this.files.read(PEER_VIEW_CACHE_PATH);
+    } catch (error) {
+      this.logger.warn('peer-view.cache.unreadable', { path: PEER_VIEW_CACHE_PATH, error: String(error) });
+      return undefined;
+    }
+  }
+
+  /**
+   * The file first, then the token in charm state (committed only if the hook succeeds: until then the file matches
+   * no token and reads as nothing remembered). A file that cannot be written gets a new token in charm state that
+   * no file holds, so the stale file on disk is never taken for this view: the next hook reads every peer again.
+   */
+  private async remember(view: PeerBags, token: string, previousText: string | undefined): Promise<void> {
+    let kept = token;
+    const file = peerViewCacheFile({ unit: this.context.unit.name, token, peers: view });
+    if (file.content !== previousText) {
+      try {
+        await this.files.write(file);
+      } catch (error) {
+        this.logger.warn('peer-view.cache.unwritable', { path: file.path, error: String(error) });
+        kept = randomUUID();
+      }
+    }
+    const legacy = (await this.memory.get(LEGACY_PEER_BAGS_KEY)) !== undefined;
+    await this.memory.remember({ [PEER_VIEW_TOKEN_KEY]: kept, ...(legacy ? { [LEGACY_PEER_BAGS_KEY]: '' } : {}) });
+  }
 }

@@ -7,8 +7,6 @@ import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 
 export const MEMORY_KEYS = {
   volumeId: 'volume-id',
-  storageLocation: 'storage-location',
-  peerBags: 'peer-bags',
   peerData: 'peer-data',
   workloadVersion: 'workload-version',
   downloadFailure: 'download-failure',
