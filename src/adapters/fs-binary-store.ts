@@ -38,6 +38,7 @@ import {
   type TarballFacts,
   VOLUME_ROOT,
 } from '../ports/binary-store';
+import { errorCode } from './fs-errors';
 
 /** Names inside the volume root (DESIGN.md section 2). */
 export const VOLUME_LAYOUT = Object.freeze({
@@ -682,11 +683,6 @@ export class FsBinaryStore implements BinaryStore {
 }
 
 // ---- helpers -------------------------------------------------------------------------------------------------------
-
-function errorCode(err: unknown): string | undefined {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
-  return undefined;
-}
 
 function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -8,6 +8,7 @@ import { check, lock } from 'proper-lockfile';
 import { InvalidInputError } from '../domain/errors';
 import { VOLUME_ROOT } from '../ports/binary-store';
 import { LOCK_TIMING, type Lock, type LockHandle, type LockTiming } from '../ports/lock';
+import { errorCode } from './fs-errors';
 
 /**
  * proper-lockfile's own bounds (lib/lockfile.js): it raises `stale` to at least 2000 ms and clamps `update` to
@@ -173,11 +174,6 @@ export class ProperLockfileLock implements Lock {
   async isHeld(): Promise<boolean> {
     return check(this.root, { lockfilePath: this.lockPath, realpath: false, stale: this.timing.staleMs });
   }
-}
-
-function errorCode(err: unknown): string | undefined {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
-  return undefined;
 }
 
 function describe(err: unknown): string {

@@ -4,13 +4,14 @@
 import { createHash, type Hash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { posix, resolve as resolvePath } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import { type Readable, Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { inject, injectable } from 'inversify';
 import { ReadEntry, Unpack } from 'tar';
 import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors, type RetryHandler } from 'undici';
+import { type ArchiveEntry, ArchiveEntryGuard } from '../domain/archive-entry-guard';
 import { redactUrl } from '../domain/redact';
 import {
   DOWNLOADER_SETTINGS,
@@ -22,6 +23,7 @@ import {
   type FetchResult,
   type ReleaseSource,
 } from '../ports/downloader';
+import { errorCode } from './fs-errors';
 import { proxyUrl } from './proxy-url';
 
 /** The port's settings plus retry pacing, which only tests want to shorten. */
@@ -289,7 +291,7 @@ async function unpackStream(
   ctx: FetchContext,
 ): Promise<FetchResult> {
   const digest = new DigestStream(ctx, options.onProgress);
-  const guard = new EntryGuard(options.strip);
+  const guard = new ArchiveEntryGuard(options.strip);
   const sink = new UnpackSink(targetDir, options.strip, guard);
   try {
     await pipeline(source, digest, createGunzip(), sink, { signal });
@@ -367,7 +369,7 @@ class UnpackSink extends Writable {
   private sawEndOfArchive = false;
   private ended = false;
 
-  constructor(targetDir: string, strip: number, guard: EntryGuard) {
+  constructor(targetDir: string, strip: number, guard: ArchiveEntryGuard) {
     super();
     const unpack = new Unpack({
       cwd: targetDir,
@@ -380,8 +382,18 @@ class UnpackSink extends Writable {
         // Once anything failed, no further entry reaches the disk; the ones admitted before were safe.
         if (this.destroyed || !(entry instanceof ReadEntry)) return false;
         try {
-          guard.admit(entry);
-          return true;
+          const verdict = guard.judge(archiveEntry(entry));
+          switch (verdict.kind) {
+            case 'admit':
+              if (verdict.mode !== undefined) entry.mode = verdict.mode;
+              return true;
+            case 'skip':
+              // Too short to survive `strip`: node-tar would drop it too, so leaving it out changes nothing on disk.
+              return false;
+            case 'reject':
+              this.destroy(new DownloadError('unsafe-archive', verdict.reason));
+              return false;
+          }
         } catch (err) {
           this.destroy(asError(err));
           return false;
@@ -436,91 +448,6 @@ class UnpackSink extends Writable {
 }
 
 /**
- * Decides, before node-tar touches the disk, whether an entry may be extracted. node-tar alone would skip or
- * rewrite most hostile entries with a warning; a release that tries any of this must fail the install instead.
- * Paths are judged after `strip`, relative to the extraction directory, as node-tar will write them.
- */
-class EntryGuard {
-  extractedBytes = 0;
-  private readonly files = new Set<string>();
-  private readonly symlinks = new Set<string>();
-
-  constructor(private readonly strip: number) {}
-
-  admit(entry: ReadEntry): void {
-    const raw = entry.path;
-    const unsafe = (why: string) =>
-      new DownloadError('unsafe-archive', `Release archive entry ${JSON.stringify(raw)} ${why}`);
-    if (!ALLOWED_TYPES.has(entry.type))
-      throw unsafe(`is a ${entry.type}; only files, directories and links are allowed`);
-    if (raw.includes('\0')) throw unsafe('has a NUL byte in its path');
-    if (isAbsolute(raw)) throw unsafe('has an absolute path');
-    const parts = raw.split('/');
-    if (parts.includes('..')) throw unsafe("has a '..' path component");
-    // node-tar drops entries with fewer components than `strip`; nothing reaches the disk for them.
-    if (parts.length < this.strip) return;
-    const rel = clean(parts.slice(this.strip));
-    const key = rel.join('/');
-    for (let i = 1; i < rel.length; i++) {
-      if (this.symlinks.has(rel.slice(0, i).join('/'))) throw unsafe('would be written through a symbolic link');
-    }
-    // Setuid, setgid and sticky bits have no business in a release unpacked as root.
-    if (typeof entry.mode === 'number') entry.mode &= 0o777;
-
-    switch (entry.type) {
-      case 'SymbolicLink': {
-        const target = entry.linkpath ?? '';
-        if (target === '' || isAbsolute(target)) throw unsafe(`is a symbolic link to an absolute path (${target})`);
-        const resolved = this.resolveWithin(rel.slice(0, -1), target.split('/'));
-        if (resolved === undefined) throw unsafe(`is a symbolic link that points outside the release (${target})`);
-        this.symlinks.add(key);
-        this.files.delete(key);
-        return;
-      }
-      case 'Link': {
-        const target = entry.linkpath ?? '';
-        if (target === '' || isAbsolute(target)) throw unsafe(`is a hard link to an absolute path (${target})`);
-        const linkParts = target.split('/');
-        if (linkParts.includes('..')) throw unsafe(`is a hard link that points outside the release (${target})`);
-        if (linkParts.length < this.strip) return;
-        const linkKey = clean(linkParts.slice(this.strip)).join('/');
-        // Only to a regular file this archive already extracted: nothing else exists in a fresh staging directory.
-        if (!this.files.has(linkKey)) throw unsafe(`is a hard link to ${target}, which is not a file of this release`);
-        this.files.add(key);
-        this.symlinks.delete(key);
-        return;
-      }
-      case 'Directory':
-      case 'GNUDumpDir':
-        return;
-      default:
-        this.extractedBytes += entry.size;
-        this.files.add(key);
-        this.symlinks.delete(key);
-    }
-  }
-
-  /** Walks a symlink target from its directory; undefined when it leaves the root or passes through another link. */
-  private resolveWithin(dir: readonly string[], target: readonly string[]): string | undefined {
-    const stack = [...dir];
-    const steps = target.filter((p) => p !== '' && p !== '.');
-    for (const [i, step] of steps.entries()) {
-      if (step === '..') {
-        if (stack.length === 0) return undefined;
-        stack.pop();
-      } else {
-        stack.push(step);
-      }
-      // Lexical resolution is only exact if no step goes through another link (`a -> .` then `b -> a/..`).
-      if (i < steps.length - 1 && this.symlinks.has(stack.join('/'))) return undefined;
-    }
-    return stack.join('/');
-  }
-}
-
-const ALLOWED_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'GNUDumpDir', 'SymbolicLink', 'Link']);
-
-/**
  * Whether extraction failed because the target directory (or part of it) was deleted while node-tar wrote into it:
  * another unit that took the install lock over sweeps staging areas. ENOENT can only arise for a path node-tar is
  * writing under targetDir (it creates every parent first), so it is not the archive's fault.
@@ -548,6 +475,11 @@ function redactForMessage(url: string): string {
   return url.replace(/^([^:/?#]*:\/\/)?[\s\S]*@/, (_m, scheme: string | undefined) => `${scheme ?? ''}***@`);
 }
 
+/** node-tar's entry as the domain guard sees it: the raw header fields, before node-tar applies `strip`. */
+function archiveEntry(entry: ReadEntry): ArchiveEntry {
+  return { path: entry.path, type: entry.type, linkpath: entry.linkpath, size: entry.size, mode: entry.mode };
+}
+
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
@@ -563,14 +495,6 @@ async function within(promise: Promise<void>, ms: number): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-function clean(parts: readonly string[]): string[] {
-  return parts.filter((p) => p !== '' && p !== '.');
-}
-
-function isAbsolute(p: string): boolean {
-  return posix.isAbsolute(p) || /^[A-Za-z]:/.test(p) || p.startsWith('\\');
 }
 
 function parseHttpUrl(url: string): URL {
@@ -633,11 +557,6 @@ function headerValue(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
   return undefined;
-}
-
-function errorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
-  return typeof err.code === 'string' ? err.code : undefined;
 }
 
 function statusOf(err: unknown): number | undefined {
