@@ -343,7 +343,7 @@ describe('volume faults', () => {
       expect(sim.debugLog().filter((l) => l.includes('storage.adopted'))).toHaveLength(2);
       expect(server.downloads('7.14.2') - before).toBe(1);
       // Its services run from the volume it moved back to.
-      expect(readFileSync(sim.unitPath(UNIT, '/etc/systemd/system/concourse-worker.service'), 'utf8')).toContain(
+      expect(readFileSync(sim.unitPath(UNIT, '/etc/systemd/system/concourse-server.service'), 'utf8')).toContain(
         `volume ${readFileSync(join(original.hostPath ?? '', '.volume-id'), 'utf8').trim()} at /var/lib/concourse`,
       );
     });
