@@ -72,11 +72,31 @@ export function parseHookContext(env: Readonly<Record<string, string | undefined
     charmDir: nonEmpty(env.JUJU_CHARM_DIR) ?? '.',
     modelName: nonEmpty(env.JUJU_MODEL_NAME) ?? '',
     proxy: {
-      http: nonEmpty(env.JUJU_CHARM_HTTP_PROXY),
-      https: nonEmpty(env.JUJU_CHARM_HTTPS_PROXY),
-      noProxy: nonEmpty(env.JUJU_CHARM_NO_PROXY),
+      http: firstSet(env, PROXY_VARIABLES.http),
+      https: firstSet(env, PROXY_VARIABLES.https),
+      noProxy: firstSet(env, PROXY_VARIABLES.noProxy),
     },
   };
+}
+
+/**
+ * Where Juju 3.6 puts each proxy setting, best first. The `juju-*-proxy` model settings arrive as JUJU_CHARM_*; the
+ * legacy `http-proxy`/`https-proxy`/`no-proxy` model settings arrive instead as the conventional lower- and
+ * upper-case variables (lower-case first: curl and most tools read it before the upper-case one).
+ */
+const PROXY_VARIABLES = {
+  http: ['JUJU_CHARM_HTTP_PROXY', 'http_proxy', 'HTTP_PROXY'],
+  https: ['JUJU_CHARM_HTTPS_PROXY', 'https_proxy', 'HTTPS_PROXY'],
+  noProxy: ['JUJU_CHARM_NO_PROXY', 'no_proxy', 'NO_PROXY'],
+} as const;
+
+/** The first of `names` set to a non-empty value: an empty variable means "unset", not "no proxy". */
+function firstSet(env: Readonly<Record<string, string | undefined>>, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = nonEmpty(env[name]);
+    if (value !== undefined) return value;
+  }
+  return undefined;
 }
 
 function nonEmpty(s: string | undefined): string | undefined {

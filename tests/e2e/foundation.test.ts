@@ -1,5 +1,5 @@
 // The packed charm through `dispatch` in the simulated model: deploy, reuse, bad config, no Node runtime.
-import { mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SimModel } from '../../sim/model';
@@ -154,23 +154,26 @@ describe('bad config through dispatch', () => {
 });
 
 describe('dispatch without a Node runtime', () => {
-  test('no node and no snap → blocked naming the fix, hook exits 0', async () => {
+  test('a fresh machine whose snap store is unreachable → blocked naming both ways out, hook exits 0; store back → active', async () => {
     const sim = await model();
     try {
-      // A PATH with the fake hook tools and a `node` that is too old: dispatch must not run the bundle with it.
-      const fakeBin = join(sim.root, 'old-node-bin');
-      mkdirSync(fakeBin, { recursive: true });
-      writeFileSync(join(fakeBin, 'node'), '#!/bin/sh\n[ "$1" = -e ] && exit 1\necho v18.19.0\n', { mode: 0o755 });
       await deployWithPostgres(sim, 'concourse-ci', { units: 1, config: { version: '7.14.2' } });
+      // The simulator's machines have no Node.js on PATH, as a fresh Ubuntu machine; its snapd fails as offline.
       const run = await sim.runHook('concourse-ci/0', 'update-status', {
-        env: { PATH: `${sim.toolsPath}:${fakeBin}:/usr/bin:/bin` },
+        env: { SIM_SNAP_FAIL: 'dial tcp: lookup api.snapcraft.io: no such host' },
       });
       expect(run.exitCode).toBe(0);
       expect(unitsOf(sim, 'concourse-ci')[0]?.workload).toEqual({
         kind: 'blocked',
         message:
-          "No Node.js >= 20.18.1 and the node snap could not be installed: run 'sudo snap install node --channel=22/stable --classic' on the machine",
+          "No Node.js >= 20.18.1: run 'sudo snap install node --channel=22/stable --classic' on the machine, or 'juju attach-resource concourse-ci node-runtime=./node-v22.x.y-linux-x64.tar.xz'",
       });
+      expect(sim.debugLog({ unit: 'concourse-ci/0' }).join('\n')).toContain(
+        'snap install node failed: error: cannot install "node": dial tcp: lookup api.snapcraft.io: no such host',
+      );
+      const again = await sim.runHook('concourse-ci/0', 'update-status');
+      expect(again.exitCode).toBe(0);
+      expect((await sim.exec('concourse-ci/0', ['/snap/bin/node', '--version'])).stdout).toMatch(/^v\d+\./);
     } finally {
       await sim.close();
     }
