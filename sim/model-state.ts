@@ -34,7 +34,7 @@ export const RelationViewSchema = z.object({
   peer: z.boolean(),
   localApp: z.string(),
   remoteApp: z.string(),
-  /** True once the relation is being removed: `relation-ids` no longer lists it. */
+  /** True once the relation is being removed: `relation-ids` lists it only while it has members (relation-tools.ts). */
   dying: z.boolean(),
   /** Remote units this unit has seen join and not yet depart: what `relation-list` prints. */
   members: z.array(z.string()),

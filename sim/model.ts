@@ -603,7 +603,10 @@ export class SimModel {
     return `${endA.endpoint}:${rel.id}`;
   }
 
-  /** `juju remove-relation`: departed for every member, then broken, on every unit. */
+  /**
+   * `juju remove-relation`: departed for every member, then broken, on every unit. The relation stays listed by
+   * relation-ids on a unit until its broken hook has run (see tools/relation-tools.ts).
+   */
   async removeRelation(id: string | number): Promise<void> {
     this.checkOpen();
     const rel = this.relation(id);
@@ -613,8 +616,20 @@ export class SimModel {
     for (const end of rel.ends) {
       for (const u of this.unitsOf(end.app)) {
         if (u.box === undefined || !this.awareOf(u, rel)) continue;
+        // Once a relation is Dying, Juju's uniter runs only departed and broken hooks for it: a joined or changed
+        // still pending never runs (juju/juju internal/worker/uniter/relation/resolver.go NextOp: a Dying relation's
+        // remote snapshot is emptied, so nextHookForRelation yields departed for known members, then broken).
+        const keep = u.queue.filter(
+          (e, i) =>
+            (i === 0 && u.headRunning) ||
+            e.relationId !== rel.id ||
+            (e.type !== 'relation-joined' && e.type !== 'relation-changed'),
+        );
+        u.queue.splice(0, u.queue.length, ...keep);
         for (const member of this.expectedView(u, rel)) {
-          this.queueRelation(u, rel, 'relation-departed', OPERATOR, { remoteUnit: member });
+          // The remote unit is the one departing (resolver.go: DepartingUnit is the local unit only when it is the
+          // one dying), so Juju sets JUJU_DEPARTING_UNIT to it.
+          this.queueRelation(u, rel, 'relation-departed', OPERATOR, { remoteUnit: member, departingUnit: member });
         }
         this.queueRelation(u, rel, 'relation-broken', OPERATOR, {});
         rel.brokenPending.add(u.name);
@@ -1915,7 +1930,8 @@ export class SimModel {
     const before = JSON.stringify(Object.entries(bag).sort());
     applyBagUpdate(bag, c.data);
     map.set(key, bag);
-    if (JSON.stringify(Object.entries(bag).sort()) === before) return;
+    // A Dying relation gets only departed and broken hooks (juju/juju internal/worker/uniter/relation/resolver.go).
+    if (JSON.stringify(Object.entries(bag).sort()) === before || rel.dying) return;
     if (!c.app && writer !== undefined) {
       for (const v of this.units.values()) {
         if (v.name === writer.name || v.box === undefined) continue;

@@ -20,13 +20,27 @@ export function relationIds(ctx: HookContext, argv: readonly string[], io: ToolI
   const [name = nonEmpty(ctx.env.JUJU_RELATION), ...rest] = args.positional;
   if (name === undefined) throw usageError('no endpoint name specified');
   if (rest.length > 0) throw usageError(`unrecognized args: ${JSON.stringify(rest)}`);
+  // A relation being removed stays listed while this unit still has remote members on it: jujuc's relation-ids
+  // filters only Dead relations (juju/juju internal/worker/uniter/runner/jujuc/relation-ids.go), and the hook
+  // context leaves out those it built as broken, a non-peer relation that is no longer alive and has no members
+  // left (internal/worker/uniter/runner/context/contextfactory.go getContextRelations; context.go RelationIds).
+  // A departed hook's own remote unit is still a member until that hook commits, so the relation is listed in the
+  // last departed hook, and no longer after it: not in -relation-broken.
+  const departedHere = (r: RelationView) =>
+    ctx.env.JUJU_RELATION_ID === `${r.endpoint}:${r.id}` &&
+    (ctx.env.JUJU_HOOK_NAME ?? '').endsWith('-relation-departed');
   const ids = ctx.snapshot.relations
-    .filter((r) => r.endpoint === name && !r.dying)
+    .filter((r) => r.endpoint === name && (!r.dying || r.members.length > 0 || departedHere(r)))
     .map((r) => `${r.endpoint}:${r.id}`)
     .sort();
   io.out(render(ids, format));
 }
 
+/**
+ * The remote units this unit has seen join and not yet depart. On a relation being removed that is the units whose
+ * -relation-departed has not run here yet; in a departed hook the departing unit is already gone from it (juju/juju
+ * internal/worker/uniter/runner/context/contextfactory.go HookContext: `relation.cache.RemoveMember`).
+ */
 export function relationList(ctx: HookContext, argv: readonly string[], io: ToolIO): void {
   const args = parseArgs(argv, [RELATION_FLAG, { names: ['app'], type: 'bool' }, FORMAT_FLAG]);
   const format = outputFormat(args);

@@ -65,33 +65,97 @@ export function parseHostPort(text: string): { readonly host: string; readonly p
 }
 
 /**
- * Everything the web service needs from the relation, or the status that says what is missing. `credentials` is
- * what the `secret-user` secret held (undefined: unreadable, which means revoked or removed).
+ * Where this unit's `postgresql` relation stands, from what the hook tools show. Juju gives a charm no life for a
+ * relation: one being removed stays listed by relation-ids until this unit's own -relation-broken has run, after a
+ * -relation-departed for each remote unit in turn, and the provider may already have dropped the user and the secret
+ * it granted over it (a grant made over a relation goes with it). A relation just created lists no remote unit
+ * either, until relation-joined: what tells the two apart is whether this unit has seen remote units on it before,
+ * or sees one depart in this very hook.
+ *
+ * - `none`: no relation (or the one being broken in this hook).
+ * - `joining`: related, no remote unit joined yet on this unit (relation-created, then start for a new unit).
+ * - `live`: related with remote units: the provider's answer and secret are read, and a fault in them is reported.
+ * - `departing`: a remote unit departs in this hook, others are left: a scale-down (the answer still works) or the
+ *   first steps of a removal (the provider may have withdrawn it already), so a missing answer is no fault.
+ * - `leaving`: still listed but its remote units have all departed (or the last departs in this hook), or its
+ *   remote application is gone: going away, nothing of it is read and nothing said about its credentials.
+ */
+export type PostgresRelationState = 'none' | 'joining' | 'live' | 'departing' | 'leaving';
+
+export function postgresRelationState(input: {
+  /** relation-ids lists a postgresql relation (the one broken in this hook left out). */
+  readonly listed: boolean;
+  /** relation-list --app: the remote application, undefined when it is gone. */
+  readonly remoteApp: string | undefined;
+  /** relation-list, less the unit departing in this hook. */
+  readonly remoteUnits: number;
+  /** This hook is this relation's -relation-departed (its remote unit, the departing one, already left out). */
+  readonly departingHere: boolean;
+  /** This unit saw remote units on this relation in an earlier hook. */
+  readonly joinedBefore: boolean;
+}): PostgresRelationState {
+  if (!input.listed) return 'none';
+  if (input.remoteApp === undefined) return 'leaving';
+  if (input.remoteUnits > 0) return input.departingHere ? 'departing' : 'live';
+  return input.departingHere || input.joinedBefore ? 'leaving' : 'joining';
+}
+
+/** Whether the provider's answer and its `secret-user` secret are read at all: only while it has remote units. */
+export function readsCredentials(state: PostgresRelationState): boolean {
+  return state === 'live' || state === 'departing';
+}
+
+/**
+ * Everything the web service needs from the relation, or the status that says what is missing. `answer` and
+ * `credentials` count only where readsCredentials(relation). `credentials` is what the `secret-user` secret held
+ * (undefined: unreadable, which on a live relation means revoked or removed).
  */
 export function postgresConnection(input: {
   readonly app: string;
-  readonly related: boolean;
+  readonly relation: PostgresRelationState;
   readonly answer: ProviderAnswer | undefined;
   readonly credentials: Readonly<Record<string, string>> | undefined;
 }): PostgresConnection {
-  if (!input.related) {
-    throw new CharmProblem(
-      'waiting',
-      `PostgreSQL relation required: juju integrate ${input.app}:${POSTGRES_ENDPOINT} postgresql`,
-    );
+  switch (input.relation) {
+    case 'none':
+      throw new CharmProblem(
+        'waiting',
+        `PostgreSQL relation required: juju integrate ${input.app}:${POSTGRES_ENDPOINT} postgresql`,
+      );
+    case 'joining':
+      throw new CharmProblem('waiting', 'PostgreSQL relation created, waiting for PostgreSQL units to join');
+    // Going away: what the provider removed with it is not a fault to report (never the credentials status); the
+    // web is handled as on -relation-broken, and that hook then asks for a new relation.
+    case 'leaving':
+      throw new CharmProblem('waiting', 'PostgreSQL relation departed: no PostgreSQL units left');
+    case 'departing':
+      try {
+        return liveConnection(input.app, input.answer, input.credentials);
+      } catch (error) {
+        if (!(error instanceof CharmProblem)) throw error;
+        throw new CharmProblem('waiting', 'PostgreSQL relation departing: credentials withdrawn', { cause: error });
+      }
+    case 'live':
+      return liveConnection(input.app, input.answer, input.credentials);
   }
-  const answer = input.answer;
+}
+
+function liveConnection(
+  app: string,
+  answer: ProviderAnswer | undefined,
+  credentials: Readonly<Record<string, string>> | undefined,
+): PostgresConnection {
   if (answer?.endpoint === undefined || (answer.secretUser === undefined && answer.plain === undefined)) {
     throw new CharmProblem('waiting', 'PostgreSQL relation joined, credentials not yet shared');
   }
   let user = answer.plain;
   if (answer.secretUser !== undefined) {
-    const c = input.credentials;
+    const c = credentials;
     if (c?.username === undefined || c.password === undefined || c.username === '' || c.password === '') {
       throw new CharmProblem(
         'blocked',
         `PostgreSQL credentials cannot be read (secret ${answer.secretUser} revoked or removed): ` +
-          `juju remove-relation ${input.app} postgresql, then integrate again`,
+          `juju remove-relation ${app} postgresql, then integrate again`,
       );
     }
     user = { username: c.username, password: c.password };
@@ -102,7 +166,7 @@ export function postgresConnection(input: {
     port: answer.endpoint.port,
     user: user.username,
     password: user.password,
-    database: answer.database ?? databaseName(input.app),
+    database: answer.database ?? databaseName(app),
   };
 }
 

@@ -2,11 +2,14 @@ import { describe, expect, test } from 'vitest';
 import {
   databaseName,
   databaseRequest,
+  type PostgresRelationState,
   type ProviderAnswer,
   parseHostPort,
   parseProviderAnswer,
   postgresConnection,
+  postgresRelationState,
   REQUESTED_SECRETS,
+  readsCredentials,
 } from '../../src/domain/postgres-client';
 import { problemOf } from '../support/problems';
 
@@ -148,13 +151,13 @@ describe('postgresConnection', () => {
   const credentials = { username: 'relation-7', password: 's3cret', tls: 'False' };
 
   test('not related → waiting, with the integrate command', () => {
-    const p = problemOf(() => postgresConnection({ app, related: false, answer: undefined, credentials: undefined }));
+    const p = problemOf(() => postgresConnection({ app, relation: 'none', answer: undefined, credentials: undefined }));
     expect(p.status).toBe('waiting');
     expect(p.message).toBe('PostgreSQL relation required: juju integrate concourse-ci:postgresql postgresql');
   });
 
   test('not related → waiting even if a stale answer is passed', () => {
-    const p = problemOf(() => postgresConnection({ app, related: false, answer: secretAnswer, credentials }));
+    const p = problemOf(() => postgresConnection({ app, relation: 'none', answer: secretAnswer, credentials }));
     expect(p.message).toMatch(/^PostgreSQL relation required/);
   });
 
@@ -169,13 +172,13 @@ describe('postgresConnection', () => {
     ['endpoint but no credentials', parseProviderAnswer({ endpoints: 'pg:5432', database: 'db' })],
     ['endpoint and half the legacy credentials', parseProviderAnswer({ endpoints: 'pg:5432', username: 'u' })],
   ])('related, %s → waiting, credentials not yet shared', (_, answer) => {
-    const p = problemOf(() => postgresConnection({ app, related: true, answer, credentials }));
+    const p = problemOf(() => postgresConnection({ app, relation: 'live', answer, credentials }));
     expect(p.status).toBe('waiting');
     expect(p.message).toBe('PostgreSQL relation joined, credentials not yet shared');
   });
 
   test('secret shared and readable → connection with the secret’s user', () => {
-    expect(postgresConnection({ app, related: true, answer: secretAnswer, credentials })).toEqual({
+    expect(postgresConnection({ app, relation: 'live', answer: secretAnswer, credentials })).toEqual({
       host: '10.0.0.7',
       port: 5432,
       user: 'relation-7',
@@ -191,7 +194,7 @@ describe('postgresConnection', () => {
     ['secret with empty username', { username: '', password: 's3cret' }],
     ['secret with empty password', { username: 'relation-7', password: '' }],
   ])('%s → blocked, naming the secret and the fix', (_, creds) => {
-    const p = problemOf(() => postgresConnection({ app, related: true, answer: secretAnswer, credentials: creds }));
+    const p = problemOf(() => postgresConnection({ app, relation: 'live', answer: secretAnswer, credentials: creds }));
     expect(p.status).toBe('blocked');
     expect(p.message).toContain('secret://model/cu0abc');
     expect(p.message).toContain('juju remove-relation concourse-ci postgresql');
@@ -206,7 +209,7 @@ describe('postgresConnection', () => {
       username: 'old-user',
       password: 'old-pw',
     });
-    const c = postgresConnection({ app, related: true, answer, credentials });
+    const c = postgresConnection({ app, relation: 'live', answer, credentials });
     expect(c).toMatchObject({ user: 'relation-7', password: 's3cret' });
   });
 
@@ -217,7 +220,7 @@ describe('postgresConnection', () => {
       username: 'old-user',
       password: 'old-pw',
     });
-    expect(problemOf(() => postgresConnection({ app, related: true, answer, credentials: undefined })).status).toBe(
+    expect(problemOf(() => postgresConnection({ app, relation: 'live', answer, credentials: undefined })).status).toBe(
       'blocked',
     );
   });
@@ -229,7 +232,7 @@ describe('postgresConnection', () => {
       password: 'pw',
       database: 'ci',
     });
-    expect(postgresConnection({ app, related: true, answer, credentials: undefined })).toEqual({
+    expect(postgresConnection({ app, relation: 'live', answer, credentials: undefined })).toEqual({
       host: 'fd00::7',
       port: 6432,
       user: 'relation-3',
@@ -240,9 +243,114 @@ describe('postgresConnection', () => {
 
   test('provider names no database → the one this application asked for', () => {
     const answer = parseProviderAnswer({ endpoints: 'pg', username: 'u', password: 'p' });
-    const c = postgresConnection({ app, related: true, answer, credentials: undefined });
+    const c = postgresConnection({ app, relation: 'live', answer, credentials: undefined });
     expect(c.database).toBe(databaseName(app));
     expect(c.database).toBe(databaseRequest(app).database);
     expect(c.port).toBe(5432);
+  });
+});
+
+describe('postgresRelationState', () => {
+  const base = { listed: true, remoteApp: 'postgresql', remoteUnits: 0, departingHere: false, joinedBefore: false };
+
+  test.each<[string, Partial<typeof base>, PostgresRelationState]>([
+    ['not listed (no relation, or the one broken in this hook)', { listed: false }, 'none'],
+    ['not listed, whatever else is seen', { listed: false, remoteUnits: 2, joinedBefore: true }, 'none'],
+    ['listed with remote units', { remoteUnits: 1 }, 'live'],
+    ['listed with remote units, seen before', { remoteUnits: 3, joinedBefore: true }, 'live'],
+    // One of several remote units departs: a scale-down, or the first steps of a removal.
+    ['a departed hook with other remote units left', { remoteUnits: 1, departingHere: true }, 'departing'],
+    [
+      'a departed hook with others left, seen before',
+      { remoteUnits: 2, departingHere: true, joinedBefore: true },
+      'departing',
+    ],
+    // relation-created (and a new unit's start) come before relation-joined.
+    ['just created: no remote unit has joined yet', {}, 'joining'],
+    // Removal: departed for the last remote unit (relation-list already leaves it out).
+    ['the last remote unit departs in this hook', { departingHere: true }, 'leaving'],
+    ['the last remote unit departs, seen before', { departingHere: true, joinedBefore: true }, 'leaving'],
+    // Any hook between the last departed and broken (update-status, config-changed, secret-changed...).
+    ['every remote unit departed in an earlier hook', { joinedBefore: true }, 'leaving'],
+    ['remote application gone', { remoteApp: undefined, remoteUnits: 1 }, 'leaving'],
+    ['remote application gone, no units', { remoteApp: undefined }, 'leaving'],
+  ])('%s → %s', (_, facts, state) => {
+    expect(postgresRelationState({ ...base, ...facts })).toBe(state);
+  });
+
+  test.each<[PostgresRelationState, boolean]>([
+    ['none', false],
+    ['joining', false],
+    ['leaving', false],
+    ['departing', true],
+    ['live', true],
+  ])('%s → credentials read: %s', (state, reads) => {
+    expect(readsCredentials(state)).toBe(reads);
+  });
+});
+
+describe('postgresConnection while the relation comes or goes', () => {
+  const app = 'concourse-ci';
+  const shared = parseProviderAnswer({ endpoints: '10.0.0.7:5432', 'secret-user': 'secret://model/cu0abc' });
+  const credentials = { username: 'relation-7', password: 's3cret' };
+
+  test.each<[string, ProviderAnswer | undefined, Record<string, string> | undefined]>([
+    // What a provider leaves while the relation goes: the answer with a secret that cannot be read any more...
+    ['answer still names the secret, secret unreadable', shared, undefined],
+    // ...or nothing at all once it cleared its bag.
+    ['provider’s bag cleared', parseProviderAnswer({}), undefined],
+    ['nothing read', undefined, undefined],
+    // Even a secret still readable is not used: the relation is going.
+    ['secret still readable', shared, credentials],
+  ])('leaving, %s → waiting, relation departed; never the credentials status', (_, answer, creds) => {
+    const p = problemOf(() => postgresConnection({ app, relation: 'leaving', answer, credentials: creds }));
+    expect(p.status).toBe('waiting');
+    expect(p.message).toBe('PostgreSQL relation departed: no PostgreSQL units left');
+    expect(p.message).not.toMatch(/credentials/);
+  });
+
+  test.each<[string, ProviderAnswer | undefined, Record<string, string> | undefined]>([
+    ['nothing shared yet', parseProviderAnswer({}), undefined],
+    // A unit added to a working relation: the provider answered long ago, its units join after start.
+    ['provider answered already', shared, credentials],
+    ['answer names a secret not read', shared, undefined],
+  ])('joining, %s → waiting for the units to join, not "joined"', (_, answer, creds) => {
+    const p = problemOf(() => postgresConnection({ app, relation: 'joining', answer, credentials: creds }));
+    expect(p.status).toBe('waiting');
+    expect(p.message).toBe('PostgreSQL relation created, waiting for PostgreSQL units to join');
+  });
+
+  test('departing, the answer still works (a PostgreSQL unit removed) → the connection, the web stays up', () => {
+    expect(postgresConnection({ app, relation: 'departing', answer: shared, credentials })).toMatchObject({
+      host: '10.0.0.7',
+      user: 'relation-7',
+      password: 's3cret',
+    });
+  });
+
+  test.each<[string, ProviderAnswer | undefined, Record<string, string> | undefined]>([
+    // The first departed hooks of a removal, with a provider that revoked the grant as soon as removal started.
+    ['secret unreadable', shared, undefined],
+    ['secret without password', shared, { username: 'relation-7' }],
+    ['provider’s bag cleared', parseProviderAnswer({}), undefined],
+  ])('departing, %s → waiting, credentials withdrawn; never blocked', (_, answer, creds) => {
+    const p = problemOf(() => postgresConnection({ app, relation: 'departing', answer, credentials: creds }));
+    expect(p.status).toBe('waiting');
+    expect(p.message).toBe('PostgreSQL relation departing: credentials withdrawn');
+    expect(p.message).not.toContain('cannot be read');
+  });
+
+  test('gone (after -relation-broken) → waiting, with the integrate command', () => {
+    const p = problemOf(() => postgresConnection({ app, relation: 'none', answer: shared, credentials }));
+    expect(p).toMatchObject({
+      status: 'waiting',
+      message: 'PostgreSQL relation required: juju integrate concourse-ci:postgresql postgresql',
+    });
+  });
+
+  test('live, the same unreadable secret → blocked: only a live relation’s credentials are a fault', () => {
+    expect(
+      problemOf(() => postgresConnection({ app, relation: 'live', answer: shared, credentials: undefined })).status,
+    ).toBe('blocked');
   });
 });

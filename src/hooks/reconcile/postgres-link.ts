@@ -1,6 +1,6 @@
 // Hooks: the `postgresql` relation. The leader asks for the database (both keys in one write); web units read the
 // provider's answer and the latest revision of the `secret-user` secret (a rotated password arrives with
-// `secret-changed`, and is also picked up by a unit that only now becomes a web).
+// `secret-changed`, and is also picked up by a unit that only now becomes a web) while the relation is live.
 
 import { inject, injectable } from 'inversify';
 import type { PostgresConnection } from '../../domain/concourse-services';
@@ -8,13 +8,24 @@ import type { HookContext } from '../../domain/hook-event';
 import {
   databaseRequest,
   POSTGRES_ENDPOINT,
+  type PostgresRelationState,
   parseProviderAnswer,
   postgresConnection,
+  postgresRelationState,
+  readsCredentials,
 } from '../../domain/postgres-client';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
+import { LOGGER, type Logger } from '../../ports/logger';
 import { HOOK_CONTEXT } from '../../ports/peer-relation';
 import { RelatedUnits } from './related-units';
 import { RelationOutbox } from './relation-outbox';
+import { UnitMemory } from './unit-memory';
+
+/**
+ * The postgresql relation on which this unit has seen remote units (its id): a listed relation with none left is
+ * then one whose units departed (going away), not one whose units have yet to join. Relation ids are never reused.
+ */
+export const POSTGRES_JOINED_KEY = 'postgres-joined';
 
 @injectable()
 export class PostgresLink {
@@ -23,6 +34,8 @@ export class PostgresLink {
     @inject(HOOK_CONTEXT) private readonly context: HookContext,
     @inject(RelatedUnits) private readonly related: RelatedUnits,
     @inject(RelationOutbox) private readonly outbox: RelationOutbox,
+    @inject(UnitMemory) private readonly memory: UnitMemory,
+    @inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /** Leader: the request, in the application bag of every postgresql relation (there is at most one). */
@@ -36,7 +49,11 @@ export class PostgresLink {
   async connection(): Promise<PostgresConnection> {
     const [id] = await this.related.ids(POSTGRES_ENDPOINT);
     const app = this.context.unit.app;
-    if (id === undefined) return postgresConnection({ app, related: false, answer: undefined, credentials: undefined });
+    const state = id === undefined ? 'none' : await this.state(id);
+    if (id === undefined || !readsCredentials(state)) {
+      // No secret-get on a relation going away: the provider may have removed the secret (or the grant) with it.
+      return postgresConnection({ app, relation: state, answer: undefined, credentials: undefined });
+    }
     const answer = parseProviderAnswer(await this.related.remoteApp(id));
     const credentials =
       answer.secretUser === undefined
@@ -44,6 +61,23 @@ export class PostgresLink {
         : // Always the latest revision: a unit that was a worker when the password rotated must not start its web
           // (after a leadership move) with the revision it tracked before.
           await this.tools.secretGet({ id: answer.secretUser }, { refresh: true });
-    return postgresConnection({ app, related: true, answer, credentials });
+    return postgresConnection({ app, relation: state, answer, credentials });
+  }
+
+  private async state(id: string): Promise<PostgresRelationState> {
+    const remoteApp = await this.related.remoteAppName(id);
+    const remoteUnits = (await this.related.remoteUnitNames(id)).length;
+    if (remoteUnits > 0) await this.memory.remember({ [POSTGRES_JOINED_KEY]: id });
+    const state = postgresRelationState({
+      listed: true,
+      remoteApp,
+      remoteUnits,
+      departingHere: this.related.departedHere(id),
+      joinedBefore: (await this.memory.get(POSTGRES_JOINED_KEY)) === id,
+    });
+    if (state === 'leaving' || state === 'departing') {
+      this.logger.info(`postgres.relation.${state}`, { relation: id, remoteApp, remoteUnits });
+    }
+    return state;
   }
 }
