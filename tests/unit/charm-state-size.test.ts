@@ -9,8 +9,8 @@ import { HookToolPeerRelation } from '../../src/adapters/hook-tool-peer-relation
 import type { RenderedFile } from '../../src/domain/concourse-services';
 import { parseHookContext } from '../../src/domain/hook-event';
 import { PEER_VIEW_CACHE_PATH, type PeerBags } from '../../src/domain/peer-view';
-import { PEER_VIEW_TOKEN_KEY, PeerView } from '../../src/hooks/reconcile/peer-view';
-import { UnitMemory } from '../../src/hooks/reconcile/unit-memory';
+import { PeerView } from '../../src/hooks/reconcile/peer-view';
+import { MEMORY_KEYS, UnitMemory } from '../../src/hooks/reconcile/unit-memory';
 import type { LogFields, Logger } from '../../src/ports/logger';
 import type { DirectorySpec, UnitFiles } from '../../src/ports/unit-files';
 import { InMemoryHookTools, type JujuState, jujuState } from '../support/in-memory-hook-tools';
@@ -202,7 +202,7 @@ describe('charm state stays bounded', () => {
     const { state, disk } = many;
     const cache = disk.cache();
     expect(cache.unit).toBe(ME);
-    expect(cache.token).toBe(state.charmState[PEER_VIEW_TOKEN_KEY]);
+    expect(cache.token).toBe(state.charmState[MEMORY_KEYS.peerViewToken]);
     expect(Object.keys(cache.peers)).toHaveLength(200);
     const { 'egress-subnets': _e, 'ingress-address': _i, 'private-address': _p, ...kept } = peerBag(137);
     const { 'installed-version': _v, ...expected } = kept;
@@ -226,7 +226,7 @@ describe('peer view cache on disk', () => {
     expect(hook.peerReads).toBe(5);
     expect(Object.keys(hook.view)).toHaveLength(5);
     expect(disk.cache().peers).toEqual(hook.view);
-    expect(Object.keys(hook.state.charmState)).toEqual([PEER_VIEW_TOKEN_KEY]);
+    expect(Object.keys(hook.state.charmState)).toEqual([MEMORY_KEYS.peerViewToken]);
   });
 
   test('remembered view, config-changed → no peer bag read, no file written', async () => {
@@ -285,7 +285,7 @@ describe('peer view cache on disk', () => {
     const { disk } = await warm();
     const hook = await runHook(withPeers(jujuState({ unit: ME }), five), disk, { hook: 'config-changed' });
     expect(hook.peerReads).toBe(5);
-    expect(disk.cache().token).toBe(hook.state.charmState[PEER_VIEW_TOKEN_KEY]);
+    expect(disk.cache().token).toBe(hook.state.charmState[MEMORY_KEYS.peerViewToken]);
   });
 
   test('first hook fails after writing the file → its token is dropped with the hook, the next reads every peer', async () => {
@@ -327,7 +327,7 @@ describe('peer view cache on disk', () => {
     );
     expect(Object.keys(hook.view)).toHaveLength(4);
     expect(logger.warnings).toEqual(['peer-view.cache.unwritable']);
-    expect(hook.state.charmState[PEER_VIEW_TOKEN_KEY]).not.toBe(state.charmState[PEER_VIEW_TOKEN_KEY]);
+    expect(hook.state.charmState[MEMORY_KEYS.peerViewToken]).not.toBe(state.charmState[MEMORY_KEYS.peerViewToken]);
     disk.failWrites = undefined;
     const next = await runHook(hook.state, disk, { hook: 'config-changed' });
     expect(next.peerReads).toBe(4);
@@ -341,7 +341,7 @@ describe('peer view cache on disk', () => {
       hook: 'upgrade-charm',
     });
     expect(hook.peerReads).toBe(5);
-    expect(Object.keys(hook.state.charmState).sort()).toEqual([PEER_VIEW_TOKEN_KEY, 'workload-version']);
+    expect(Object.keys(hook.state.charmState).sort()).toEqual([MEMORY_KEYS.peerViewToken, 'workload-version']);
   });
 
   test('no peer relation yet → empty view, nothing read or written', async () => {

@@ -20,12 +20,10 @@ import { VOLUME_ID_KEY } from '../../domain/volume-sharing';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
 import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
-import { UnitMemory } from './unit-memory';
+import { MEMORY_KEYS, UnitMemory } from './unit-memory';
 
 export const ROLES_KEY = 'roles';
 
-/** Charm state: the token of this unit's cache file (a UUID: constant size, whatever the number of peers). */
-export const PEER_VIEW_TOKEN_KEY = 'peer-view-token';
 /** Charm state written by earlier revisions (the whole view, ~1.7 KB a peer): removed on the first refresh. */
 const LEGACY_PEER_BAGS_KEY = 'peer-bags';
 
@@ -65,7 +63,7 @@ export class PeerView {
 
   private async load(): Promise<PeerBags> {
     if (!(await this.peers.exists())) return {};
-    const token = await this.memory.get(PEER_VIEW_TOKEN_KEY);
+    const token = await this.memory.get(MEMORY_KEYS.peerViewToken);
     const text = await this.readCache();
     const remembered = parsePeerViewCache(text, { unit: this.context.unit.name, token });
     const plan = planPeerRefresh({ hook: this.context.event.name, relation: this.context.relation, remembered });
@@ -116,6 +114,9 @@ export class PeerView {
       }
     }
     const legacy = (await this.memory.get(LEGACY_PEER_BAGS_KEY)) !== undefined;
-    await this.memory.remember({ [PEER_VIEW_TOKEN_KEY]: kept, ...(legacy ? { [LEGACY_PEER_BAGS_KEY]: '' } : {}) });
+    await this.memory.remember({
+      [MEMORY_KEYS.peerViewToken]: kept,
+      ...(legacy ? { [LEGACY_PEER_BAGS_KEY]: '' } : {}),
+    });
   }
 }

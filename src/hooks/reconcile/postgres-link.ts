@@ -19,13 +19,12 @@ import { LOGGER, type Logger } from '../../ports/logger';
 import { HOOK_CONTEXT } from '../../ports/peer-relation';
 import { RelatedUnits } from './related-units';
 import { RelationOutbox } from './relation-outbox';
-import { UnitMemory } from './unit-memory';
+import { MEMORY_KEYS, UnitMemory } from './unit-memory';
 
 /**
  * The postgresql relation on which this unit has seen remote units (its id): a listed relation with none left is
  * then one whose units departed (going away), not one whose units have yet to join. Relation ids are never reused.
  */
-export const POSTGRES_JOINED_KEY = 'postgres-joined';
 
 @injectable()
 export class PostgresLink {
@@ -67,13 +66,13 @@ export class PostgresLink {
   private async state(id: string): Promise<PostgresRelationState> {
     const remoteApp = await this.related.remoteAppName(id);
     const remoteUnits = (await this.related.remoteUnitNames(id)).length;
-    if (remoteUnits > 0) await this.memory.remember({ [POSTGRES_JOINED_KEY]: id });
+    if (remoteUnits > 0) await this.memory.remember({ [MEMORY_KEYS.postgresJoined]: id });
     const state = postgresRelationState({
       listed: true,
       remoteApp,
       remoteUnits,
       departingHere: this.related.departedHere(id),
-      joinedBefore: (await this.memory.get(POSTGRES_JOINED_KEY)) === id,
+      joinedBefore: (await this.memory.get(MEMORY_KEYS.postgresJoined)) === id,
     });
     if (state === 'leaving' || state === 'departing') {
       this.logger.info(`postgres.relation.${state}`, { relation: id, remoteApp, remoteUnits });

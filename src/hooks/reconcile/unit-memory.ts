@@ -14,6 +14,10 @@ export const MEMORY_KEYS = {
   startFailed: 'start-failed',
   /** The ports this unit opened (JSON list of `port/protocol`), to close what is no longer wanted. */
   openedPorts: 'opened-ports',
+  /** The postgresql relation on which this unit has seen PostgreSQL units (tells joining from leaving). */
+  postgresJoined: 'postgres-joined',
+  /** The token of this unit's peer-view cache file (a UUID: constant size whatever the number of peers). */
+  peerViewToken: 'peer-view-token',
 } as const;
 
 /** What this unit last wrote to a relation's bag (its own, or the application's), as JSON. */
