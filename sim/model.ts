@@ -395,12 +395,12 @@ export class SimModel {
     return model;
   }
 
-  /** The dir holding the fake hook tools: first on every hook's PATH. */
   /** Where the machines get Node.js from (SimModelOptions.node). */
   get nodeMode(): 'snap' | 'path' {
     return this.options.node ?? (this.mode === 'root' ? 'snap' : 'path');
   }
 
+  /** The dir holding the fake hook tools: first on every hook's PATH. */
   get toolsPath(): string {
     return join(this.root, 'bin');
   }
@@ -1037,8 +1037,8 @@ export class SimModel {
   /** The host path of what the unit sees at its storage location: the topmost mount, or its bare directory. */
   volumeHostPath(unit: string): string {
     const u = this.charmUnit(unit);
-    const location = this.storageLocationOf(u);
-    return u.box?.hostPath(location) ?? location;
+    if (u.box === undefined) throw new SimError(`${unit} is a stand-in and has no filesystem`);
+    return u.box.hostPath(this.storageLocationOf(u));
   }
 
   /** What is mounted at the unit's storage location, bottom to top (operator mounts and Juju storage binds). */

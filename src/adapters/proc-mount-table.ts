@@ -24,12 +24,15 @@ export class ProcMountTable implements MountTable {
 export function topMountAt(mountinfo: string, path: string): MountFacts | undefined {
   const wanted = path.length > 1 ? path.replace(/\/+$/, '') : path;
   let found: MountFacts | undefined;
+  let depth = 0;
   for (const line of mountinfo.split('\n')) {
     const fields = line.split(' ');
     const separator = fields.indexOf('-', 6);
     if (fields.length < 10 || separator < 0) continue;
     if (unescapeField(fields[4] ?? '') !== wanted) continue;
+    depth += 1;
     found = {
+      depth,
       filesystemType: unescapeField(fields[separator + 1] ?? ''),
       source: unescapeField(fields[separator + 2] ?? ''),
     };

@@ -66,8 +66,8 @@ export function parseHostPort(text: string): { readonly host: string; readonly p
 
 /**
  * Where this unit's `postgresql` relation stands, from what the hook tools show. Juju gives a charm no life for a
- * relation: one being removed stays listed by relation-ids until this unit's own -relation-broken has run, after a
- * -relation-departed for each remote unit in turn, and the provider may already have dropped the user and the secret
+ * relation: one being removed stays listed by relation-ids while remote units remain on it (through the last
+ * -relation-departed, one for each remote unit in turn), and the provider may already have dropped the user and the secret
  * it granted over it (a grant made over a relation goes with it). A relation just created lists no remote unit
  * either, until relation-joined: what tells the two apart is whether this unit has seen remote units on it before,
  * or sees one depart in this very hook.

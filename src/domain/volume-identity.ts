@@ -11,6 +11,8 @@ export interface MountFacts {
   /** The mount's source as the mount table has it: `/dev/sdb1`, `10.0.0.5:/srv/concourse`, `sshfs#...`. */
   readonly source: string;
   readonly filesystemType: string;
+  /** How many filesystems are stacked at the location (a shared mount over a Juju volume: 2). */
+  readonly depth: number;
 }
 
 /** What a unit remembers of the volume it used (kept in its charm state, one small value). */
@@ -20,7 +22,9 @@ export interface RememberedVolume {
    * `mounted`: a mount (`source (type)`); `bare`: the directory itself; `unknown`: remembered by an older revision
    * of the charm, which did not look at the mount table.
    */
-  readonly attachment: { readonly kind: 'mounted'; readonly mount: string } | { readonly kind: 'bare' | 'unknown' };
+  readonly attachment:
+    | { readonly kind: 'mounted'; readonly mount: string; readonly depth: number }
+    | { readonly kind: 'bare' | 'unknown' };
 }
 
 export type VolumeVerdict =
@@ -41,7 +45,10 @@ export function judgeVolume(input: {
   if (remembered === undefined) return { kind: 'first' };
   if (remembered.id === seenId) return { kind: 'same' };
   const was = remembered.attachment;
-  if (mount !== undefined) {
+  // Fewer filesystems stacked than the unit used: its mount went away and what it covered shows through (a Juju
+  // volume under a shared mount, say). That is a lost mount, never a volume to move onto.
+  const covered = mount !== undefined && was.kind === 'mounted' && mount.depth < was.depth;
+  if (mount !== undefined && !covered) {
     const reason =
       was.kind === 'bare'
         ? `${describeMount(mount)} was mounted over the directory`
@@ -51,6 +58,12 @@ export function judgeVolume(input: {
     return { kind: 'adopt', previous: remembered.id, reason };
   }
   if (was.kind === 'mounted') {
+    if (covered && seenId !== undefined) {
+      throw new StorageProblem(
+        'blocked',
+        `Storage ${location} is no longer mounted (${was.mount} held volume ${short(remembered.id)}; volume ${short(seenId)} beneath it shows through): remount it there`,
+      );
+    }
     throw new StorageProblem(
       'blocked',
       `Storage ${location} is no longer mounted (${was.mount} held volume ${short(remembered.id)}): remount it there; nothing is installed on the bare directory`,
@@ -76,13 +89,16 @@ export function judgeVolume(input: {
 export function rememberVolume(id: string, mount: MountFacts | undefined): RememberedVolume {
   return {
     id,
-    attachment: mount === undefined ? { kind: 'bare' } : { kind: 'mounted', mount: describeMount(mount) },
+    attachment:
+      mount === undefined ? { kind: 'bare' } : { kind: 'mounted', mount: describeMount(mount), depth: mount.depth },
   };
 }
 
 export function formatRememberedVolume(volume: RememberedVolume): string {
   const a = volume.attachment;
-  return JSON.stringify(a.kind === 'mounted' ? { id: volume.id, mount: a.mount } : { id: volume.id, mount: null });
+  return JSON.stringify(
+    a.kind === 'mounted' ? { id: volume.id, mount: a.mount, depth: a.depth } : { id: volume.id, mount: null },
+  );
 }
 
 /** Reads what formatRememberedVolume wrote; a bare id is what earlier revisions remembered. */
@@ -98,9 +114,10 @@ export function parseRememberedVolume(text: string | undefined): RememberedVolum
   if (typeof value !== 'object' || value === null) return undefined;
   const id = 'id' in value ? value.id : undefined;
   const mount = 'mount' in value ? value.mount : undefined;
+  const depth = 'depth' in value && typeof value.depth === 'number' && value.depth >= 1 ? value.depth : 1;
   if (typeof id !== 'string' || id === '') return undefined;
   return typeof mount === 'string'
-    ? { id, attachment: { kind: 'mounted', mount } }
+    ? { id, attachment: { kind: 'mounted', mount, depth } }
     : { id, attachment: { kind: 'bare' } };
 }
 
@@ -109,6 +126,6 @@ export function describeMount(mount: MountFacts): string {
   return `${mount.source} (${mount.filesystemType})`;
 }
 
-export function short(id: string): string {
+function short(id: string): string {
   return id.slice(0, 8);
 }

@@ -21,7 +21,7 @@ import { PROJECT_ROOT } from '../support/processes';
 
 const DISPATCH = join(PROJECT_ROOT, 'dispatch');
 /** What dispatch runs besides hook tools and shell built-ins (tar runs xz or gzip itself, by name). */
-const SYSTEM_TOOLS = ['sh', 'tar', 'xz', 'gzip', 'mkdir', 'mv', 'rm', 'sha256sum', 'cut', 'dirname'];
+const SYSTEM_TOOLS = ['sh', 'tar', 'xz', 'gzip', 'mkdir', 'mv', 'ln', 'rm', 'sha256sum', 'cut', 'dirname'];
 const HOOK_TOOLS = ['status-set', 'juju-log', 'action-fail'];
 const BLOCKED_NO_NODE =
   "No Node.js >= 20.18.1: run 'sudo snap install node --channel=22/stable --classic' on the machine, or " +
@@ -223,7 +223,7 @@ test('node-runtime resource attached → unpacked once, by content, and used; sn
   const first = dispatch();
   expect(first).toMatchObject({ code: 0, stdout: `CHARM-RAN ${process.version} resource\n` });
   expect(statuses()).toEqual(['maintenance -- Unpacking Node.js from the node-runtime resource']);
-  expect(readdirSync(nodeRoot)).toEqual([sha16(resource)]);
+  expect(readdirSync(nodeRoot).sort()).toEqual([sha16(resource), 'current'].sort());
   expect(existsSync(join(target, 'bin/node'))).toBe(true);
   expect(callsOf('juju-log')).toContainEqual([
     '-l',
@@ -241,7 +241,13 @@ test('node-runtime resource attached → unpacked once, by content, and used; sn
   expect(statuses()).toEqual([]);
   expect(callsOf('juju-log')).toEqual([]);
   expect(existsSync(join(target, 'planted'))).toBe(true);
-  expect(readdirSync(nodeRoot)).toEqual([sha16(resource)]);
+  expect(readdirSync(nodeRoot).sort()).toEqual([sha16(resource), 'current'].sort());
+  // Later hooks use the unpacked runtime without asking the controller for the resource again...
+  expect(callsOf('resource-get')).toEqual([]);
+  // ...except upgrade-charm, the hook `juju attach-resource` runs: there the resource is looked at afresh.
+  rmSync(calls, { force: true });
+  expect(dispatch('hooks/upgrade-charm')).toMatchObject({ code: 0 });
+  expect(callsOf('resource-get')).toEqual([['node-runtime']]);
 });
 
 test.each<[string, () => string]>([

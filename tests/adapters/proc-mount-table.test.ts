@@ -18,6 +18,7 @@ test('two mounts stacked at the location → the topmost one', () => {
   expect(topMountAt(MOUNTINFO, '/var/lib/concourse')).toEqual({
     source: '10.0.0.5:/srv/concourse',
     filesystemType: 'nfs4',
+    depth: 2,
   });
 });
 
@@ -36,7 +37,7 @@ test('a prefix of another mount point → not confused with it', () => {
 
 test('octal escapes in paths → decoded', () => {
   const info = '7 1 0:1 / /mnt/with\\040space rw - ext4 /dev/my\\134disk rw';
-  expect(topMountAt(info, '/mnt/with space')).toEqual({ source: '/dev/my\\disk', filesystemType: 'ext4' });
+  expect(topMountAt(info, '/mnt/with space')).toEqual({ source: '/dev/my\\disk', filesystemType: 'ext4', depth: 1 });
 });
 
 test("this process's real mount table → / is a mount point", async () => {

@@ -144,6 +144,14 @@ describe('a private Juju volume', () => {
       expect(message).toMatch(/shared volume 3 units$/);
     }
     expect(await publishedReleases(shared.hostPath ?? '')).toEqual(['7.14.2']);
+    // The shared mount removed from one unit: its Juju volume shows through, and is not silently moved onto.
+    await s.unmountVolume(`${APP}/2`, shared);
+    await s.updateStatus();
+    const lost = unitsOf(s, APP).find((u) => u.name === `${APP}/2`)?.workload;
+    expect(lost?.kind).toBe('blocked');
+    expect(lost?.message).toMatch(
+      /^Storage \/var\/lib\/concourse is no longer mounted \(.* beneath it shows through\)/,
+    );
   });
 
   test('a shared mount made before deploy, then --storage → Juju’s bind hides it: each unit uses its own volume', async () => {

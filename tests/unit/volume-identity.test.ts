@@ -10,12 +10,14 @@ import {
 } from '../../src/domain/volume-identity';
 
 const location = '/var/lib/concourse';
-const lxd = { source: '/dev/sdb1', filesystemType: 'ext4' };
-const nfs = { source: '10.0.0.5:/srv/concourse', filesystemType: 'nfs4' };
+const lxd = { source: '/dev/sdb1', filesystemType: 'ext4', depth: 1 };
+const nfs = { source: '10.0.0.5:/srv/concourse', filesystemType: 'nfs4', depth: 1 };
+const nfsOverJuju = { ...nfs, depth: 2 };
+const jujuUnder = { source: '/dev/vda1', filesystemType: 'ext4', depth: 1 };
 const bare = (id: string): RememberedVolume => ({ id, attachment: { kind: 'bare' } });
-const mounted = (id: string, mount = '/dev/sdb1 (ext4)'): RememberedVolume => ({
+const mounted = (id: string, mount = '/dev/sdb1 (ext4)', depth = 1): RememberedVolume => ({
   id,
-  attachment: { kind: 'mounted', mount },
+  attachment: { kind: 'mounted', mount, depth },
 });
 const legacy = (id: string): RememberedVolume => ({ id, attachment: { kind: 'unknown' } });
 
@@ -43,7 +45,7 @@ describe('judgeVolume', () => {
       'a shared mount over a private Juju volume → adopted',
       mounted('v1'),
       'v2',
-      nfs,
+      nfsOverJuju,
       {
         kind: 'adopt',
         previous: 'v1',
@@ -105,11 +107,36 @@ describe('judgeVolume', () => {
       new StorageProblem('blocked', message),
     );
   });
+
+  test('the shared mount over a Juju volume removed, the Juju volume shows through → blocked, not adopted', () => {
+    expect(() =>
+      judgeVolume({
+        remembered: mounted('abcdef123456', '10.0.0.5:/srv/concourse (nfs4)', 2),
+        seenId: '99999999-juju',
+        mount: jujuUnder,
+        location,
+      }),
+    ).toThrow(
+      new StorageProblem(
+        'blocked',
+        'Storage /var/lib/concourse is no longer mounted (10.0.0.5:/srv/concourse (nfs4) held volume abcdef12; volume 99999999 beneath it shows through): remount it there',
+      ),
+    );
+  });
+
+  test('a remembered mount without a depth (this revision before depths) → read as depth 1', () => {
+    expect(parseRememberedVolume('{"id":"v1","mount":"/dev/sdb1 (ext4)"}')).toEqual(mounted('v1'));
+  });
 });
 
 describe('remembered volume', () => {
   test.each([
     ['a mount → kept with its source', rememberVolume('v1', nfs), mounted('v1', '10.0.0.5:/srv/concourse (nfs4)')],
+    [
+      'a mount over another → kept with its depth',
+      rememberVolume('v1', nfsOverJuju),
+      mounted('v1', '10.0.0.5:/srv/concourse (nfs4)', 2),
+    ],
     ['the bare directory → kept as bare', rememberVolume('v1', undefined), bare('v1')],
   ])('%s', (_name, value, expected) => {
     expect(value).toEqual(expected);

@@ -41,7 +41,7 @@ import { RelationOutbox } from '../reconcile/relation-outbox';
 import type { ReleaseCollector } from '../reconcile/release-collector';
 import { quietly, type ReleaseInstaller } from '../reconcile/release-installer';
 import { Rollout } from '../reconcile/rollout';
-import { MEMORY_KEYS, UnitMemory } from '../reconcile/unit-memory';
+import { MEMORY_KEYS, UnitMemory, volumeIdentityKey } from '../reconcile/unit-memory';
 import { type Handler, INSTALL_POLICY, RELEASE_COLLECTOR, RELEASE_INSTALLER } from '../tokens';
 
 @injectable()
@@ -179,7 +179,7 @@ export class ReconcileHandler implements Handler {
     const location = STORAGE_LOCATION;
     const mount = await this.mounts.mountAt(location);
     // Keyed by the store's root: switching shared-storage moves the unit to another store, not to a wrong volume.
-    const identityKey = `${MEMORY_KEYS.volumeId}@${this.store.root}`;
+    const identityKey = volumeIdentityKey(this.store.root);
     const remembered = parseRememberedVolume(await this.memory.get(identityKey));
     const mountLost = mount === undefined && remembered?.attachment.kind === 'mounted';
     if (this.config.sharedStorage === 'none' && !mountLost) await this.store.ensureRoot();
@@ -190,9 +190,10 @@ export class ReconcileHandler implements Handler {
       if (this.config.sharedStorage === 'none') await this.store.ensureRoot();
       facts = await this.store.inspect();
     }
+    // A lost mount is said as such (judgeVolume), not as the bare directory's state.
     if (!mountLost) this.policy.assessVolume(facts);
     const verdict = judgeVolume({ remembered, seenId: facts.volumeId, mount, location });
-    this.policy.assessVolume(facts);
+    if (mountLost) this.policy.assessVolume(facts);
     if (verdict.kind === 'adopt') {
       this.logger.info('storage.adopted', { previous: verdict.previous, reason: verdict.reason, location });
       await this.tools.statusSet('maintenance', `Adopting the volume at ${location}: ${verdict.reason}`);

@@ -12,7 +12,7 @@ import { type BinaryStore, LOCATION_STORE } from '../../ports/binary-store';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { HOOK_CONTEXT } from '../../ports/peer-relation';
 import { ServiceApplier } from '../reconcile/service-applier';
-import { MEMORY_KEYS, UnitMemory } from '../reconcile/unit-memory';
+import { UnitMemory, volumeIdentityKey } from '../reconcile/unit-memory';
 import type { Handler } from '../tokens';
 
 @injectable()
@@ -31,8 +31,8 @@ export class UnitRemovalHandler implements Handler {
     if (this.context.event.name.endsWith('-storage-detaching')) {
       // Juju unmounts the volume after this hook: what shows through next is a new start, not a lost mount.
       await this.memory.remember({
-        [`${MEMORY_KEYS.volumeId}@${this.store.root}`]: '',
-        [`${MEMORY_KEYS.volumeId}@${privateStoreRoot(this.context.unit.dirName)}`]: '',
+        [volumeIdentityKey(this.store.root)]: '',
+        [volumeIdentityKey(privateStoreRoot(this.context.unit.dirName))]: '',
       });
     }
     const facts = await this.store.inspect();

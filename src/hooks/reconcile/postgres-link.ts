@@ -21,11 +21,6 @@ import { RelatedUnits } from './related-units';
 import { RelationOutbox } from './relation-outbox';
 import { MEMORY_KEYS, UnitMemory } from './unit-memory';
 
-/**
- * The postgresql relation on which this unit has seen remote units (its id): a listed relation with none left is
- * then one whose units departed (going away), not one whose units have yet to join. Relation ids are never reused.
- */
-
 @injectable()
 export class PostgresLink {
   constructor(

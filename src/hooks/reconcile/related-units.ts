@@ -1,9 +1,9 @@
 // Hooks: reading the units and applications on the other side of a non-peer relation (tsa, flight, postgresql).
 // A relation being broken in this very hook is left out: Juju still lists it, but it is going.
 //
-// Juju lists a relation being removed (relation-ids) until this unit's own -relation-broken has run, that hook
-// included (juju/juju internal/worker/uniter/runner/jujuc/relation-ids.go filters only Dead relations; the unit stays
-// in scope, the relation Dying, until its broken hook is committed: internal/worker/uniter/relation/relationer.go).
+// Juju lists a relation being removed (relation-ids) while this unit still has remote members on it, in the last
+// -relation-departed too, and no longer in -relation-broken (juju/juju jujuc/relation-ids.go filters only Dead
+// relations; runner/context/contextfactory.go getContextRelations leaves out a dying relation with no members).
 // Before that, each remote unit departs (-relation-departed, the departing one already gone from relation-list), so a
 // listed relation with no remote units may be going away: callers that must tell that from a relation whose units
 // have not joined yet use remoteUnitNames and departedHere.

@@ -14,11 +14,19 @@ export const MEMORY_KEYS = {
   startFailed: 'start-failed',
   /** The ports this unit opened (JSON list of `port/protocol`), to close what is no longer wanted. */
   openedPorts: 'opened-ports',
-  /** The postgresql relation on which this unit has seen PostgreSQL units (tells joining from leaving). */
+  /**
+   * The postgresql relation on which this unit has seen remote units (its id): a listed relation with none left is
+   * then one whose units departed (going away), not one whose units have yet to join. Relation ids are never reused.
+   */
   postgresJoined: 'postgres-joined',
   /** The token of this unit's peer-view cache file (a UUID: constant size whatever the number of peers). */
   peerViewToken: 'peer-view-token',
 } as const;
+
+/** The volume this unit used for the store rooted at `root` (switching shared-storage moves to another store). */
+export function volumeIdentityKey(root: string): string {
+  return `${MEMORY_KEYS.volumeId}@${root}`;
+}
 
 /** What this unit last wrote to a relation's bag (its own, or the application's), as JSON. */
 export function sentKey(relationId: string, app: boolean): string {
