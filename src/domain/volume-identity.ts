@@ -4,7 +4,9 @@
 // is adopted; a mount that disappears, leaving the bare directory of the root disk, blocks, because installing
 // there would silently fork the cluster's release store.
 
+import { z } from 'zod';
 import { StorageProblem } from './errors';
+import { parseRememberedJson } from './remembered-json';
 
 /** What the mount table says is mounted at the location (the topmost mount), or nothing: a bare directory. */
 export interface MountFacts {
@@ -101,24 +103,22 @@ export function formatRememberedVolume(volume: RememberedVolume): string {
   );
 }
 
+const RememberedVolumeSchema = z.object({
+  id: z.string().min(1),
+  mount: z.string().nullable(),
+  /** Absent in what the first revision with mounts wrote: one filesystem. */
+  depth: z.number().int().min(1).default(1),
+});
+
 /** Reads what formatRememberedVolume wrote; a bare id is what earlier revisions remembered. */
 export function parseRememberedVolume(text: string | undefined): RememberedVolume | undefined {
   if (text === undefined || text === '') return undefined;
   if (!text.startsWith('{')) return { id: text, attachment: { kind: 'unknown' } };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const id = 'id' in value ? value.id : undefined;
-  const mount = 'mount' in value ? value.mount : undefined;
-  const depth = 'depth' in value && typeof value.depth === 'number' && value.depth >= 1 ? value.depth : 1;
-  if (typeof id !== 'string' || id === '') return undefined;
-  return typeof mount === 'string'
-    ? { id, attachment: { kind: 'mounted', mount, depth } }
-    : { id, attachment: { kind: 'bare' } };
+  const v = parseRememberedJson(RememberedVolumeSchema, text);
+  if (v === undefined) return undefined;
+  return v.mount === null
+    ? { id: v.id, attachment: { kind: 'bare' } }
+    : { id: v.id, attachment: { kind: 'mounted', mount: v.mount, depth: v.depth } };
 }
 
 /** A mount as status lines and logs name it. Sources never carry secrets here (no mount options). */

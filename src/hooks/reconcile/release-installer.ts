@@ -15,7 +15,7 @@ import {
   type ReleaseObservation,
   type RememberedFailure,
 } from '../../domain/install-policy';
-import { redactUrl } from '../../domain/redact';
+import { redactText, redactUrl } from '../../domain/redact';
 import type { ReleaseManifest } from '../../domain/release-manifest';
 import type { ConcourseVersion } from '../../domain/version';
 import { BINARY_STORE, type BinaryStore, type ReleaseCheck } from '../../ports/binary-store';
@@ -223,8 +223,7 @@ export class ReleaseInstaller {
     } catch (error) {
       if (!(error instanceof ResourceFetchError)) throw error;
       // Juju's error line as a status shows it: credentials in any URL masked, bounded (a 500 may carry a page).
-      const masked = error.jujuMessage.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, '$1***@');
-      const detail = masked.length > 200 ? `${masked.slice(0, 199)}…` : masked;
+      const detail = redactText(error.jujuMessage);
       this.logger.warn('storage.resource.unavailable', {
         version: version.toString(),
         resource: RELEASE_RESOURCE,
