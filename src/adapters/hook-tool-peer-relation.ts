@@ -4,7 +4,8 @@
 import { inject, injectable } from 'inversify';
 import type { HookContext } from '../domain/hook-event';
 import { type Databag, HOOK_TOOLS, type HookTools } from '../ports/hook-tools';
-import { HOOK_CONTEXT, type PeerRelation } from '../ports/peer-relation';
+import { HOOK_CONTEXT } from '../ports/hook-values';
+import { type PeerRelation } from '../ports/peer-relation';
 
 /** The peer endpoint's name in metadata.yaml. */
 export const PEER_ENDPOINT = 'peers';

@@ -31,11 +31,12 @@ import {
   type DownloaderSettings,
 } from '../ports/downloader';
 import { HOOK_TOOL_RUNNER, HOOK_TOOLS, type HookTools } from '../ports/hook-tools';
+import { CHARM_CONFIG, HOOK_CONTEXT } from '../ports/hook-values';
 import { KEY_MAKER } from '../ports/key-maker';
 import { LOCK, LOCK_TIMING, type LockTiming } from '../ports/lock';
 import { LOGGER } from '../ports/logger';
 import { MOUNT_TABLE } from '../ports/mount-table';
-import { CHARM_CONFIG, HOOK_CONTEXT, PEER_RELATION } from '../ports/peer-relation';
+import { PEER_RELATION } from '../ports/peer-relation';
 import { RELEASE_INSPECTOR } from '../ports/release-inspector';
 import { RELEASE_RESOLVER, RELEASE_RESOLVER_SETTINGS, type ReleaseResolverSettings } from '../ports/release-resolver';
 import { SCHEMA_MIGRATOR } from '../ports/schema-migrator';

@@ -19,7 +19,3 @@ export interface PeerRelation {
 }
 
 export const PEER_RELATION = Symbol.for('concourse-ci-machine/PeerRelation');
-/** The parsed HookContext for this process, bound once per hook. */
-export const HOOK_CONTEXT = Symbol.for('concourse-ci-machine/HookContext');
-/** The parsed CharmConfig, bound once per hook (parse errors become a blocked status). */
-export const CHARM_CONFIG = Symbol.for('concourse-ci-machine/CharmConfig');

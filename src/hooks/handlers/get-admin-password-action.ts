@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { CharmConfig } from '../../domain/charm-config';
 import { InvalidInputError } from '../../domain/errors';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
-import { CHARM_CONFIG } from '../../ports/peer-relation';
+import { CHARM_CONFIG } from '../../ports/hook-values';
 import { WebKeysStore } from '../reconcile/web-keys-store';
 import type { Handler } from '../tokens';
 import { parseActionParams } from './action-params';

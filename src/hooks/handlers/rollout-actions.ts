@@ -14,8 +14,9 @@ import { downMigrationFor, newTarget, rollbackTarget, TARGET_VERSION_KEY } from 
 import { ConcourseVersion, compareVersions } from '../../domain/version';
 import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
+import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/hook-values';
 import { LOGGER, type Logger } from '../../ports/logger';
-import { CHARM_CONFIG, HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
+import { PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
 import { RELEASE_RESOLVER, type ReleaseResolver } from '../../ports/release-resolver';
 import { SCHEMA_MIGRATOR, type SchemaMigrator } from '../../ports/schema-migrator';
 import { PostgresLink } from '../reconcile/postgres-link';

@@ -12,9 +12,10 @@ import { STORAGE_LOCATION } from '../../domain/volume-layout';
 import { compareUnits, VOLUME_ID_KEY } from '../../domain/volume-sharing';
 import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
+import { HOOK_CONTEXT } from '../../ports/hook-values';
 import { LOCK, type Lock } from '../../ports/lock';
 import { MOUNT_TABLE, type MountTable } from '../../ports/mount-table';
-import { HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
+import { PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
 import type { Handler } from '../tokens';
 import { parseActionParams } from './action-params';
 

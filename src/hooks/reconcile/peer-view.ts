@@ -17,8 +17,9 @@ import {
 } from '../../domain/peer-view';
 import { RUNNING_VERSION_KEY } from '../../domain/upgrade-coordinator';
 import { VOLUME_ID_KEY } from '../../domain/volume-sharing';
+import { HOOK_CONTEXT } from '../../ports/hook-values';
 import { LOGGER, type Logger } from '../../ports/logger';
-import { HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
+import { PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
 import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
 import { MEMORY_KEYS, UnitMemory } from './unit-memory';
 

@@ -15,8 +15,8 @@ import {
   readsCredentials,
 } from '../../domain/postgres-client';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
+import { HOOK_CONTEXT } from '../../ports/hook-values';
 import { LOGGER, type Logger } from '../../ports/logger';
-import { HOOK_CONTEXT } from '../../ports/peer-relation';
 import { RelatedUnits } from './related-units';
 import { RelationOutbox } from './relation-outbox';
 import { MEMORY_KEYS, UnitMemory } from './unit-memory';

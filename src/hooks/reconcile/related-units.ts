@@ -11,7 +11,7 @@
 import { inject, injectable } from 'inversify';
 import type { HookContext } from '../../domain/hook-event';
 import { type Databag, HOOK_TOOLS, type HookTools, RelationNotFoundError } from '../../ports/hook-tools';
-import { HOOK_CONTEXT } from '../../ports/peer-relation';
+import { HOOK_CONTEXT } from '../../ports/hook-values';
 
 @injectable()
 export class RelatedUnits {

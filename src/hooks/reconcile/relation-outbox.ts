@@ -8,7 +8,8 @@ import { inject, injectable } from 'inversify';
 import type { HookContext } from '../../domain/hook-event';
 import { parseStringMap } from '../../domain/peer-view';
 import { HOOK_TOOLS, type HookTools, RelationNotFoundError } from '../../ports/hook-tools';
-import { HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
+import { HOOK_CONTEXT } from '../../ports/hook-values';
+import { PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
 import { MEMORY_KEYS, sentKey, UnitMemory } from './unit-memory';
 
 type Bag = Readonly<Record<string, string>>;

@@ -22,9 +22,9 @@ import { BINARY_STORE, type BinaryStore, type ReleaseCheck } from '../../ports/b
 import { CLOCK, type Clock } from '../../ports/clock';
 import { DOWNLOADER, DownloadError, type Downloader, type ReleaseSource } from '../../ports/downloader';
 import { HOOK_TOOLS, type HookTools, ResourceFetchError } from '../../ports/hook-tools';
+import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/hook-values';
 import { LOCK, type Lock, type LockHandle } from '../../ports/lock';
 import { LOGGER, type Logger } from '../../ports/logger';
-import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/peer-relation';
 import { RELEASE_INSPECTOR, type ReleaseInspector } from '../../ports/release-inspector';
 import { INSTALL_POLICY, MACHINE_ARCH } from '../tokens';
 import { MEMORY_KEYS, UnitMemory } from './unit-memory';

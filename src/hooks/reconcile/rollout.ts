@@ -22,8 +22,9 @@ import {
   type UnitReport,
 } from '../../domain/upgrade-coordinator';
 import { ConcourseVersion } from '../../domain/version';
+import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/hook-values';
 import { LOGGER, type Logger } from '../../ports/logger';
-import { CHARM_CONFIG, HOOK_CONTEXT, PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
+import { PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
 import { RELEASE_RESOLVER, type ReleaseResolver } from '../../ports/release-resolver';
 import { PeerView, ROLES_KEY } from './peer-view';
 import { RelatedUnits } from './related-units';
