@@ -3,12 +3,10 @@
 
 import { inject, injectable } from 'inversify';
 import type { HookContext } from '../domain/hook-event';
+import { PEER_ENDPOINT } from '../domain/peer-data';
 import { type Databag, HOOK_TOOLS, type HookTools } from '../ports/hook-tools';
 import { HOOK_CONTEXT } from '../ports/hook-values';
 import { type PeerRelation } from '../ports/peer-relation';
-
-/** The peer endpoint's name in metadata.yaml. */
-export const PEER_ENDPOINT = 'peers';
 
 @injectable()
 export class HookToolPeerRelation implements PeerRelation {

@@ -2,6 +2,7 @@
 // (JUJU_DISPATCH_PATH, JUJU_UNIT_NAME, JUJU_RELATION_ID...). Pure: the caller passes the environment in.
 
 import { InvalidInputError } from './errors';
+import { nonEmpty } from './text';
 
 export type HookEvent =
   | { readonly kind: 'hook'; readonly name: string }
@@ -97,8 +98,4 @@ function firstSet(env: Readonly<Record<string, string | undefined>>, names: read
     if (value !== undefined) return value;
   }
   return undefined;
-}
-
-function nonEmpty(s: string | undefined): string | undefined {
-  return s === undefined || s === '' ? undefined : s;
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { RenderedFile } from './concourse-services';
 import type { RelationContext } from './hook-event';
+import { PEER_ENDPOINT } from './peer-data';
 import { parseRememberedJson } from './remembered-json';
 
 /** Peer unit name -> the volume id it publishes. */
@@ -14,8 +15,6 @@ export type PeerRefresh =
   | { readonly kind: 'one'; readonly unit: string }
   | { readonly kind: 'drop'; readonly unit: string }
   | { readonly kind: 'cached' };
-
-export const PEER_ENDPOINT = 'peers';
 
 /**
  * What to read this hook. `update-status` re-reads everything (the safety net against any drift); a peer's joined or

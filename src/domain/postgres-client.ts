@@ -5,6 +5,7 @@
 
 import { isHost, type PostgresConnection } from './concourse-services';
 import { CharmProblem } from './errors';
+import { nonEmpty } from './text';
 
 export const POSTGRES_ENDPOINT = 'postgresql';
 
@@ -168,8 +169,4 @@ function liveConnection(
     password: user.password,
     database: answer.database ?? databaseName(app),
   };
-}
-
-function nonEmpty(s: string | undefined): string | undefined {
-  return s === undefined || s === '' ? undefined : s;
 }

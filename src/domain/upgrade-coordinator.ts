@@ -8,14 +8,8 @@
 // - A worker switches once some web unit runs the target (or when its application has no web it could wait for).
 // - A unit that runs nothing yet starts directly on the target (a new unit never starts on an old release).
 
+import { TARGET_SERIAL_KEY, TARGET_VERSION_KEY } from './peer-data';
 import type { Role } from './roles';
-
-export const TARGET_VERSION_KEY = 'target-version';
-/** The config `version` the leader last turned into a target: a config change re-targets, an action's target stays. */
-export const CONFIG_VERSION_KEY = 'config-version';
-export const RUNNING_VERSION_KEY = 'running-version';
-/** Bumped by the leader each time it sets a target (even the same one again): retrying a failed switch is asking. */
-export const TARGET_SERIAL_KEY = 'target-serial';
 
 /** The serial of the current target in the peer application bag (0 when none, or unreadable). */
 export function targetSerial(app: Readonly<Record<string, string>>): number {

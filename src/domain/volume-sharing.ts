@@ -5,8 +5,6 @@ import type { SharedStorageMode } from './charm-config';
 import { StorageProblem } from './errors';
 import type { PeerVolumes } from './peer-view';
 
-export const VOLUME_ID_KEY = 'volume-id';
-
 export interface Sharing {
   readonly volumeId: string;
   /** Sorted unit names seeing the same volume, this unit included. */

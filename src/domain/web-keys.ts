@@ -6,8 +6,6 @@ import { z } from 'zod';
 import { parsePublicKey } from './concourse-links';
 
 export const WEB_KEYS_LABEL = 'concourse-web-keys';
-/** Peer application bag key holding the secret's URI (written by the leader with the secret, in one hook). */
-export const WEB_KEYS_SECRET_KEY = 'web-keys-secret';
 
 export interface WebKeys {
   readonly sessionSigningKey: string;

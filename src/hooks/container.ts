@@ -21,6 +21,7 @@ import { ExecSystemctlRunner, SYSTEMCTL_RUNNER, SystemctlServiceManager } from '
 import { type CharmConfig, LOG_LEVELS, parseCharmConfig } from '../domain/charm-config';
 import type { HookContext } from '../domain/hook-event';
 import { InstallPolicy } from '../domain/install-policy';
+import { nonEmpty } from '../domain/text';
 import { privateStoreRoot, STORAGE_LOCATION } from '../domain/volume-layout';
 import { BINARY_STORE, LOCATION_STORE, VOLUME_ROOT } from '../ports/binary-store';
 import { CLOCK } from '../ports/clock';
@@ -175,8 +176,4 @@ function startSettleMs(env: Environment): number {
   const ms = Number(raw);
   if (!Number.isInteger(ms) || ms < 0) throw new Error('CONCOURSE_CHARM_START_SETTLE_MS must be a whole number >= 0');
   return ms;
-}
-
-function nonEmpty(s: string | undefined): string | undefined {
-  return s === undefined || s === '' ? undefined : s;
 }

@@ -8,9 +8,10 @@ import type { CharmConfig } from '../../domain/charm-config';
 import { CharmProblem, ServiceStartFailed } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
 import type { InstallPolicy } from '../../domain/install-policy';
+import { ROLES_KEY, RUNNING_VERSION_KEY, VOLUME_ID_KEY } from '../../domain/peer-data';
 import { rolesFor } from '../../domain/roles';
 import { unitStatus } from '../../domain/status';
-import { RUNNING_VERSION_KEY, rolloutStatus } from '../../domain/upgrade-coordinator';
+import { rolloutStatus } from '../../domain/upgrade-coordinator';
 import { ConcourseVersion, compareVersions } from '../../domain/version';
 import type { VolumeFacts } from '../../domain/volume';
 import {
@@ -20,13 +21,7 @@ import {
   rememberVolume,
 } from '../../domain/volume-identity';
 import { STORAGE_LOCATION } from '../../domain/volume-layout';
-import {
-  collectsGarbage,
-  describeSharing,
-  detectSharing,
-  enforceSharingMode,
-  VOLUME_ID_KEY,
-} from '../../domain/volume-sharing';
+import { collectsGarbage, describeSharing, detectSharing, enforceSharingMode } from '../../domain/volume-sharing';
 import { workerLayout } from '../../domain/worker-layout';
 import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
 import { CLOCK, type Clock } from '../../ports/clock';
@@ -36,7 +31,7 @@ import { LOGGER, type Logger } from '../../ports/logger';
 import { MOUNT_TABLE, type MountTable } from '../../ports/mount-table';
 import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
 import { ConcourseRoles } from '../reconcile/concourse-roles';
-import { PeerView, ROLES_KEY } from '../reconcile/peer-view';
+import { PeerView } from '../reconcile/peer-view';
 import { RelationOutbox } from '../reconcile/relation-outbox';
 import type { ReleaseCollector } from '../reconcile/release-collector';
 import { quietly, type ReleaseInstaller } from '../reconcile/release-installer';

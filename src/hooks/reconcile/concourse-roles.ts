@@ -37,6 +37,7 @@ import {
 } from '../../domain/concourse-services';
 import { CharmProblem } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
+import { PEER_ENDPOINT } from '../../domain/peer-data';
 import { parseStringMap } from '../../domain/peer-view';
 import type { Role } from '../../domain/roles';
 import type { ConcourseVersion } from '../../domain/version';
@@ -129,7 +130,7 @@ export class ConcourseRoles {
     let offer: TsaOffer | undefined;
     try {
       const keys = await this.webKeys.read();
-      const address = (await this.tools.networkGet('peers')).ingressAddress;
+      const address = (await this.tools.networkGet(PEER_ENDPOINT)).ingressAddress;
       offer = {
         host: address,
         port: DEFAULT_TSA_PORT,

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { inject, injectable } from 'inversify';
 import { LINK_KEYS } from '../../domain/concourse-links';
 import type { HookContext } from '../../domain/hook-event';
+import { ROLES_KEY, RUNNING_VERSION_KEY, VOLUME_ID_KEY } from '../../domain/peer-data';
 import {
   PEER_VIEW_CACHE_PATH,
   type PeerBags,
@@ -15,15 +16,11 @@ import {
   volumesOf,
   withPeerBag,
 } from '../../domain/peer-view';
-import { RUNNING_VERSION_KEY } from '../../domain/upgrade-coordinator';
-import { VOLUME_ID_KEY } from '../../domain/volume-sharing';
 import { HOOK_CONTEXT } from '../../ports/hook-values';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
 import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
 import { MEMORY_KEYS, UnitMemory } from './unit-memory';
-
-export const ROLES_KEY = 'roles';
 
 /** Charm state written by earlier revisions (the whole view, ~1.7 KB a peer): removed on the first refresh. */
 const LEGACY_PEER_BAGS_KEY = 'peer-bags';

@@ -7,17 +7,16 @@ import type { CharmConfig } from '../../domain/charm-config';
 import { FLIGHT_ENDPOINT, LINK_KEYS } from '../../domain/concourse-links';
 import { CharmProblem } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
+import { CONFIG_VERSION_KEY, ROLES_KEY, RUNNING_VERSION_KEY, TARGET_VERSION_KEY } from '../../domain/peer-data';
 import type { Role } from '../../domain/roles';
+import { nonEmpty } from '../../domain/text';
 import {
-  CONFIG_VERSION_KEY,
   decideSwitch,
   leaderTarget,
   newTarget,
   type RolloutProgress,
-  RUNNING_VERSION_KEY,
   rolloutProgress,
   type SwitchDecision,
-  TARGET_VERSION_KEY,
   targetAttempt,
   type UnitReport,
 } from '../../domain/upgrade-coordinator';
@@ -26,7 +25,7 @@ import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/hook-values';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
 import { RELEASE_RESOLVER, type ReleaseResolver } from '../../ports/release-resolver';
-import { PeerView, ROLES_KEY } from './peer-view';
+import { PeerView } from './peer-view';
 import { RelatedUnits } from './related-units';
 import { RelationOutbox } from './relation-outbox';
 
@@ -149,8 +148,4 @@ export class Rollout {
       .pop()
       ?.toString();
   }
-}
-
-function nonEmpty(s: string | undefined): string | undefined {
-  return s === undefined || s === '' ? undefined : s;
 }

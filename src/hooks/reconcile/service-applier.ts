@@ -18,6 +18,7 @@ import {
 } from '../../domain/concourse-services';
 import { ServiceStartFailed } from '../../domain/errors';
 import { type DesiredService, planService, planSteps, serviceFiles } from '../../domain/service-plan';
+import { nonEmpty } from '../../domain/text';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { SERVICE_MANAGER, type ServiceManager } from '../../ports/service-manager';
 import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
@@ -89,8 +90,7 @@ export class ServiceApplier {
 
   /** The fingerprint of what was last applied to the service, undefined when nothing is (or it was cleared). */
   async applied(name: ConcourseServiceName): Promise<string | undefined> {
-    const text = (await this.files.read(appliedMarkerPath(name)))?.trim();
-    return text === undefined || text === '' ? undefined : text;
+    return nonEmpty((await this.files.read(appliedMarkerPath(name)))?.trim());
   }
 
   /**

@@ -4,7 +4,9 @@
 
 import { inject, injectable } from 'inversify';
 import { CharmProblem } from '../../domain/errors';
-import { parseWebKeys, WEB_KEYS_LABEL, WEB_KEYS_SECRET_KEY, type WebKeys, webKeysContent } from '../../domain/web-keys';
+import { WEB_KEYS_SECRET_KEY } from '../../domain/peer-data';
+import { nonEmpty } from '../../domain/text';
+import { parseWebKeys, WEB_KEYS_LABEL, type WebKeys, webKeysContent } from '../../domain/web-keys';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { KEY_MAKER, type KeyMaker } from '../../ports/key-maker';
 import { LOGGER, type Logger } from '../../ports/logger';
@@ -62,7 +64,6 @@ export class WebKeysStore {
 
   private async uri(): Promise<string | undefined> {
     if (!(await this.peers.exists())) return undefined;
-    const uri = (await this.peers.appData())[WEB_KEYS_SECRET_KEY];
-    return uri === undefined || uri === '' ? undefined : uri;
+    return nonEmpty((await this.peers.appData())[WEB_KEYS_SECRET_KEY]);
   }
 }
