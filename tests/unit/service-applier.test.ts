@@ -43,9 +43,13 @@ class FakeSystemd implements ServiceManager {
   async isActive(u: string) {
     return this.active.has(u);
   }
-  changes(): string[] {
-    return this.calls.filter((c) => !c.startsWith('enable'));
+  /** Every call since the last `since()`: a test asserts the whole sequence of one apply, not its tail. */
+  since(): string[] {
+    const calls = this.calls.slice(this.mark);
+    this.mark = this.calls.length;
+    return calls;
   }
+  private mark = 0;
 }
 
 class MemoryFiles implements UnitFiles {
@@ -92,39 +96,44 @@ function setup() {
   return { systemd, files, hook };
 }
 
-describe('ServiceApplier', () => {
-  test('first apply → write, daemon-reload, start; the same again → nothing', async () => {
+describe('ServiceApplier: the whole sequence of systemd calls of each apply', () => {
+  test('first apply → daemon-reload, enable, start; the same again → nothing', async () => {
     const { systemd, hook } = setup();
     await hook().apply(NAME, desired('7.14.2'));
-    expect(systemd.changes()).toEqual(['daemon-reload', `start ${NAME}`]);
+    expect(systemd.since()).toEqual(['daemon-reload', `enable ${NAME}`, `start ${NAME}`]);
     await hook().apply(NAME, desired('7.14.2'));
-    expect(systemd.changes()).toEqual(['daemon-reload', `start ${NAME}`]);
+    expect(systemd.since()).toEqual([]);
   });
 
-  test('a hook that fails after restarting is retried by Juju → the retry does not restart again', async () => {
+  test('a new release → daemon-reload, restart once; Juju retrying that hook → no call at all', async () => {
     const { systemd, hook } = setup();
     await hook().apply(NAME, desired('7.14.2'));
+    systemd.since();
     await hook().apply(NAME, desired('7.14.3')); // restarted; imagine the hook then exits 1 (unit state rolled back)
-    const before = systemd.changes().length;
+    expect(systemd.since()).toEqual(['daemon-reload', `enable ${NAME}`, `restart ${NAME}`]);
     await hook().apply(NAME, desired('7.14.3')); // Juju's retry of that hook
-    expect(systemd.changes().slice(before)).toEqual([]);
-    expect(systemd.changes().filter((c) => c.startsWith('restart'))).toEqual([`restart ${NAME}`]);
+    expect(systemd.since()).toEqual([]);
   });
 
-  test('only the reload files changed → reload, no restart', async () => {
+  test('only the reload files changed → one reload, no restart, no daemon-reload', async () => {
     const { systemd, hook } = setup();
     await hook().apply(NAME, desired('7.14.2'));
+    systemd.since();
     await hook().apply(NAME, desired('7.14.2', 'a:2222', 'k2'));
-    expect(systemd.changes().slice(-1)).toEqual([`reload ${NAME}`]);
+    expect(systemd.since()).toEqual([`reload ${NAME}`]);
   });
 
-  test('a restart that does not come up → ServiceStartFailed, and the next apply tries again', async () => {
+  test('a restart that does not come up → ServiceStartFailed, and the next apply writes and starts it again', async () => {
     const { systemd, hook } = setup();
     await hook().apply(NAME, desired('7.14.2'));
     systemd.crashing.add(NAME);
+    systemd.since();
     await expect(hook().apply(NAME, desired('7.14.3'))).rejects.toBeInstanceOf(ServiceStartFailed);
+    expect(systemd.since()).toEqual(['daemon-reload', `enable ${NAME}`, `restart ${NAME}`]);
     systemd.crashing.delete(NAME);
     await hook().apply(NAME, desired('7.14.3'));
+    // Nothing remembered as applied and the service down: the whole sequence again, a start this time.
+    expect(systemd.since()).toEqual(['daemon-reload', `enable ${NAME}`, `start ${NAME}`]);
     expect(systemd.active.has(NAME)).toBe(true);
     expect(await hook().applied(NAME)).toMatch(/^fnv1a64:/);
   });
@@ -136,7 +145,10 @@ describe('ServiceApplier', () => {
     const applier = hook();
     await expect(applier.apply(NAME, desired('7.14.3'))).rejects.toBeInstanceOf(ServiceStartFailed);
     systemd.crashing.delete(NAME);
+    systemd.since();
     await applier.apply(NAME, desired('7.14.2'));
+    // The failed restart left it inactive: started, not restarted.
+    expect(systemd.since()).toEqual(['daemon-reload', `enable ${NAME}`, `start ${NAME}`]);
     expect(await files.read('/etc/systemd/system/concourse-worker.service')).toContain('/releases/7.14.2/');
     expect(systemd.active.has(NAME)).toBe(true);
   });
@@ -144,11 +156,13 @@ describe('ServiceApplier', () => {
   test('role gone → stop and disable once; a service never installed costs no systemd call', async () => {
     const { systemd, hook } = setup();
     await hook().apply('concourse-server.service', undefined);
-    expect(systemd.calls).toEqual([]);
+    expect(systemd.since()).toEqual([]);
     await hook().apply(NAME, desired('7.14.2'));
+    systemd.since();
     await hook().apply(NAME, undefined);
+    expect(systemd.since()).toEqual([`stop ${NAME}`, `disable ${NAME}`]);
     await hook().apply(NAME, undefined);
-    expect(systemd.changes().slice(-2)).toEqual([`stop ${NAME}`, `disable ${NAME}`]);
+    expect(systemd.since()).toEqual([]);
     expect(await hook().applied(NAME)).toBeUndefined();
   });
 });
