@@ -28,7 +28,7 @@ import { type ManifestFileEntry, parseReleaseManifest } from '../domain/release-
 import { parseUnitState, type UnitStateRecord } from '../domain/unit-state';
 import { compareVersions } from '../domain/version';
 import type { VolumeFacts } from '../domain/volume';
-import { UNIT_PRIVATE_DIR } from '../domain/volume-layout';
+import { CONCOURSE_BINARY, STORE_PATHS, VOLUME_LAYOUT } from '../domain/volume-layout';
 import {
   type BinaryStore,
   type PublishOutcome,
@@ -39,29 +39,6 @@ import {
   VOLUME_ROOT,
 } from '../ports/binary-store';
 import { errorCode } from './fs-errors';
-
-/** Names inside the volume root (DESIGN.md section 2). */
-export const VOLUME_LAYOUT = Object.freeze({
-  volumeId: '.volume-id',
-  lock: '.install.lock',
-  progress: '.download_in_progress',
-  installedVersion: '.installed_version',
-  releases: 'releases',
-  staging: '.staging',
-  current: 'current',
-  bin: 'bin',
-  worker: 'worker',
-  /** shared-storage=none: `.unit-private/<app>-<n>/` holds a unit's own store (the same layout again). */
-  unitPrivate: UNIT_PRIVATE_DIR,
-  manifest: 'MANIFEST.json',
-  unitState: 'state.json',
-});
-
-/** Where `current` points, relative so the volume can be mounted at any path on any unit. */
-const releaseLinkTarget = (version: string) => `${VOLUME_LAYOUT.releases}/${version}`;
-const BIN_LINK_TARGET = `${VOLUME_LAYOUT.current}/bin`;
-/** The one file a release cannot be without. */
-const CONCOURSE_BINARY = 'bin/concourse';
 
 const VERSION_COMPONENT = /^[0-9A-Za-z.+-]{1,128}$/;
 const UNIT_DIR_COMPONENT = /^[a-z][a-z0-9-]*-[0-9]+$/;
@@ -152,11 +129,11 @@ export class FsBinaryStore implements BinaryStore {
   }
 
   private releaseDir(version: string): string {
-    return this.path(VOLUME_LAYOUT.releases, assertSafeVersion(version));
+    return this.path(STORE_PATHS.release(assertSafeVersion(version)));
   }
 
   private unitDirPath(unitDir: string): string {
-    return this.path(VOLUME_LAYOUT.worker, assertSafeUnitDir(unitDir));
+    return this.path(STORE_PATHS.unitDir(assertSafeUnitDir(unitDir)));
   }
 
   /** A staging directory must be a direct child of `.staging`: discard and publish rm -rf or move it. */
@@ -627,7 +604,7 @@ export class FsBinaryStore implements BinaryStore {
       const why = check.state === 'damaged' ? `damaged: ${check.reason}` : 'not on the volume';
       throw new StorageProblem('blocked', `Cannot switch to ${version}: the release is ${why}`);
     }
-    await replaceSymlink(this.path(VOLUME_LAYOUT.current), releaseLinkTarget(version));
+    await replaceSymlink(this.path(VOLUME_LAYOUT.current), STORE_PATHS.release(version));
     await writeAtomic(this.path(VOLUME_LAYOUT.installedVersion), `${version}\n`, true);
     await this.ensureBinLink();
     await fsyncDir(this.root);
@@ -637,13 +614,13 @@ export class FsBinaryStore implements BinaryStore {
   private async ensureBinLink(): Promise<void> {
     const bin = this.path(VOLUME_LAYOUT.bin);
     try {
-      if ((await readlink(bin)) === BIN_LINK_TARGET) return;
+      if ((await readlink(bin)) === STORE_PATHS.currentBin) return;
     } catch (err) {
       const code = errorCode(err);
       if (code === 'EINVAL') return;
       if (code !== 'ENOENT') throw err;
     }
-    await replaceSymlink(bin, BIN_LINK_TARGET);
+    await replaceSymlink(bin, STORE_PATHS.currentBin);
   }
 
   // ---- units ---------------------------------------------------------------------------------------------------
@@ -651,7 +628,11 @@ export class FsBinaryStore implements BinaryStore {
   async writeUnitState(unitDir: string, state: UnitStateRecord): Promise<void> {
     const dir = this.unitDirPath(unitDir);
     await mkdir(dir, { recursive: true });
-    await writeAtomic(join(dir, VOLUME_LAYOUT.unitState), `${JSON.stringify(state, null, 2)}\n`, true);
+    await writeAtomic(
+      this.path(STORE_PATHS.unitState(assertSafeUnitDir(unitDir))),
+      `${JSON.stringify(state, null, 2)}\n`,
+      true,
+    );
   }
 
   async readUnitStates(): Promise<ReadonlyMap<string, UnitStateRecord>> {
@@ -659,7 +640,7 @@ export class FsBinaryStore implements BinaryStore {
     const workerDir = this.path(VOLUME_LAYOUT.worker);
     for (const entry of await readDirIfExists(workerDir)) {
       if (!entry.isDirectory() || !UNIT_DIR_COMPONENT.test(entry.name)) continue;
-      const text = await readTextIfExists(join(workerDir, entry.name, VOLUME_LAYOUT.unitState));
+      const text = await readTextIfExists(this.path(STORE_PATHS.unitState(entry.name)));
       const record = text === undefined ? undefined : parseUnitState(parseJson(text));
       if (record !== undefined) states.set(entry.name, record);
     }
@@ -671,7 +652,7 @@ export class FsBinaryStore implements BinaryStore {
   }
 
   async removeUnitPrivateStore(unitDir: string): Promise<void> {
-    await rm(this.path(VOLUME_LAYOUT.unitPrivate, assertSafeUnitDir(unitDir)), { recursive: true, force: true });
+    await rm(this.path(STORE_PATHS.privateStore(assertSafeUnitDir(unitDir))), { recursive: true, force: true });
   }
 
   // ---- usage ---------------------------------------------------------------------------------------------------

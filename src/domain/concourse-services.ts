@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { CharmProblem } from './errors';
 import type { ConcourseVersion } from './version';
+import { inStore, STORE_PATHS } from './volume-layout';
 import type { WorkerLayout } from './worker-layout';
 
 export const WEB_SERVICE = 'concourse-server.service';
@@ -105,13 +106,17 @@ const ENV_HEADER = '# Written by the concourse-ci-machine charm on every change;
 
 /** Absolute path of the binary a service runs: the immutable release, never the `current` or `bin` links. */
 export function releaseBinary(volumeRoot: string, version: ConcourseVersion): string {
-  return `${releaseDir(volumeRoot, version)}/bin/concourse`;
+  return inStore(storeRoot(volumeRoot), STORE_PATHS.releaseBinary(version.toString()));
 }
 
+/** The release directory, where the store publishes it (volume-layout.ts, shared with the store adapter). */
 export function releaseDir(volumeRoot: string, version: ConcourseVersion): string {
-  const root = check(unitPath, volumeRoot, 'storage location').replace(/\/+$/, '');
   // ConcourseVersion admits digits, dots, `-` and letters only: safe in a unit file and as one path component.
-  return `${root}/releases/${version.toString()}`;
+  return inStore(storeRoot(volumeRoot), STORE_PATHS.release(version.toString()));
+}
+
+function storeRoot(volumeRoot: string): string {
+  return check(unitPath, volumeRoot, 'storage location');
 }
 
 /**
@@ -238,7 +243,7 @@ export function renderWorkerService(input: WorkerServiceInput): RenderedService 
     `Environment=CONCOURSE_CONTAINERD_INIT_BIN=${release}/bin/init`,
     `Environment=CONCOURSE_CONTAINERD_CNI_PLUGINS_DIR=${release}/bin`,
     `Environment=CONCOURSE_RESOURCE_TYPES=${release}/resource-types`,
-    `ExecStart=${release}/bin/concourse worker`,
+    `ExecStart=${releaseBinary(input.volumeRoot, input.version)} worker`,
     // containerd creates cgroups for the containers below the service's own.
     'Delegate=yes',
     // SIGTERM to `concourse worker` alone, so it stops containerd and baggageclaim itself; whatever is left after it

@@ -2,13 +2,14 @@
 // manifest is not a release, whatever it contains; the manifest is written last, before the publishing rename.
 
 import { z } from 'zod';
+import { CONCOURSE_BINARY } from './volume-layout';
 
 const hex = (length: number) => z.string().regex(new RegExp(`^[0-9a-f]{${length}}$`));
 
 export const fileEntrySchema = z.object({ bytes: z.number().int().nonnegative(), sha256: hex(64) });
 
 /** Files every Concourse release holds; a manifest without them describes no usable release. */
-export const REQUIRED_RELEASE_FILES: readonly string[] = ['bin/concourse'];
+export const REQUIRED_RELEASE_FILES: readonly string[] = [CONCOURSE_BINARY];
 
 export const releaseManifestSchema = z
   .object({

@@ -1,19 +1,17 @@
-// Domain: where a unit's own files live. Derived only from the parsed unit name (which cannot hold `/` or `..`),
-// so no unit can address another unit's directory or anything outside the volume.
+// Domain: where a unit's own worker files live. Derived only from the parsed unit name (which cannot hold `/` or
+// `..`), so no unit can address another unit's directory or anything outside the volume. The paths inside the store
+// come from volume-layout.ts, the module the store adapter writes `worker/<app>-<n>/state.json` by.
 
 import type { UnitName } from './hook-event';
+import { inStore, STORE_PATHS } from './volume-layout';
 
 export const LOCAL_WORKER_ROOT = '/var/lib/concourse-worker';
 
 export interface WorkerLayout {
-  /** Relative to the volume root: `worker/<app>-<n>`. */
-  readonly unitDir: string;
+  /** `<app>-<n>`: the unit's directory under `worker/` (and under `.unit-private/` with shared-storage=none). */
   readonly unitDirName: string;
-  /** Absolute. */
-  readonly stateFile: string;
   /** Absolute; the worker's containers and volumes. Never on a network filesystem. */
   readonly workDir: string;
-  readonly workDirIsLocal: boolean;
 }
 
 export function workerLayout(input: {
@@ -23,11 +21,10 @@ export function workerLayout(input: {
   readonly workDirOverride: string | undefined;
 }): WorkerLayout {
   const name = input.unit.dirName;
-  const root = input.volumeRoot.replace(/\/+$/, '');
-  const unitDir = `worker/${name}`;
   // Overlay snapshotters and bind mounts of containerd fail on NFS and FUSE: keep runtime data local there.
-  const workDirIsLocal = input.workDirOverride === undefined && input.volumeIsNetworkFilesystem;
+  const local = input.volumeIsNetworkFilesystem;
   const workDir =
-    input.workDirOverride ?? (workDirIsLocal ? `${LOCAL_WORKER_ROOT}/${name}/work_dir` : `${root}/${unitDir}/work_dir`);
-  return { unitDir, unitDirName: name, stateFile: `${root}/${unitDir}/state.json`, workDir, workDirIsLocal };
+    input.workDirOverride ??
+    (local ? `${LOCAL_WORKER_ROOT}/${name}/work_dir` : inStore(input.volumeRoot, STORE_PATHS.unitWorkDir(name)));
+  return { unitDirName: name, workDir };
 }

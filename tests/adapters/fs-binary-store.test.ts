@@ -23,14 +23,12 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  describeFilesystemType,
-  FsBinaryStore,
-  PublishAbortedError,
-  VOLUME_LAYOUT,
-} from '../../src/adapters/fs-binary-store';
+import { describeFilesystemType, FsBinaryStore, PublishAbortedError } from '../../src/adapters/fs-binary-store';
+import { releaseBinary } from '../../src/domain/concourse-services';
 import type { DownloadProgress } from '../../src/domain/download-progress';
 import type { UnitStateRecord } from '../../src/domain/unit-state';
+import { ConcourseVersion } from '../../src/domain/version';
+import { VOLUME_LAYOUT } from '../../src/domain/volume-layout';
 import type { StagingArea, TarballFacts } from '../../src/ports/binary-store';
 import { PROJECT_ROOT, type Spawned, watch } from '../support/processes';
 
@@ -218,7 +216,10 @@ describe('FsBinaryStore releases', () => {
     expect(existsSync(staging.dir)).toBe(false);
     const check = await store.checkRelease('7.14.2', { deep: true });
     if (check.state !== 'published') throw new Error(`expected published, got ${JSON.stringify(check)}`);
-    const concourse = await readFile(join(root, 'releases/7.14.2/bin/concourse'));
+    // Published exactly where the unit files' ExecStart points (one layout module for both).
+    const binary = releaseBinary(root, ConcourseVersion.parse('7.14.2'));
+    expect(binary).toBe(join(root, 'releases/7.14.2/bin/concourse'));
+    const concourse = await readFile(binary);
     expect(check.manifest).toMatchObject({
       schema: 1,
       version: '7.14.2',

@@ -1,6 +1,9 @@
 import { expect, test } from 'vitest';
+import { releaseBinary, releaseDir } from '../../src/domain/concourse-services';
 import { InvalidInputError } from '../../src/domain/errors';
 import { parseUnitName } from '../../src/domain/hook-event';
+import { ConcourseVersion } from '../../src/domain/version';
+import { inStore, privateStoreRoot, STORE_PATHS } from '../../src/domain/volume-layout';
 import {
   collectsGarbage,
   compareUnits,
@@ -12,23 +15,21 @@ import { workerLayout } from '../../src/domain/worker-layout';
 
 const unit = parseUnitName('concourse-ci/3');
 
-test('local volume → work dir beside the unit state on the volume', () => {
+test('local volume → work dir in the unit dir the store writes state.json to (one layout)', () => {
   const l = workerLayout({
     unit,
     volumeRoot: '/var/lib/concourse/',
     volumeIsNetworkFilesystem: false,
     workDirOverride: undefined,
   });
-  expect(l).toEqual({
-    unitDir: 'worker/concourse-ci-3',
-    unitDirName: 'concourse-ci-3',
-    stateFile: '/var/lib/concourse/worker/concourse-ci-3/state.json',
-    workDir: '/var/lib/concourse/worker/concourse-ci-3/work_dir',
-    workDirIsLocal: false,
-  });
+  expect(l).toEqual({ unitDirName: 'concourse-ci-3', workDir: '/var/lib/concourse/worker/concourse-ci-3/work_dir' });
+  // The store writes `worker/<dir>/state.json` through the same module: both live in one directory.
+  expect(inStore('/var/lib/concourse', STORE_PATHS.unitState(l.unitDirName))).toBe(
+    '/var/lib/concourse/worker/concourse-ci-3/state.json',
+  );
 });
 
-test('network volume → work dir on the local disk', () => {
+test('network volume → work dir on the local disk (containerd cannot run on NFS or FUSE)', () => {
   const l = workerLayout({
     unit,
     volumeRoot: '/var/lib/concourse',
@@ -36,13 +37,25 @@ test('network volume → work dir on the local disk', () => {
     workDirOverride: undefined,
   });
   expect(l.workDir).toBe('/var/lib/concourse-worker/concourse-ci-3/work_dir');
-  expect(l.workDirIsLocal).toBe(true);
-  expect(l.stateFile).toBe('/var/lib/concourse/worker/concourse-ci-3/state.json');
 });
 
-test('operator override → used as given', () => {
-  const l = workerLayout({ unit, volumeRoot: '/v', volumeIsNetworkFilesystem: true, workDirOverride: '/srv/w' });
-  expect(l.workDir).toBe('/srv/w');
+test('operator override → used as given, on any filesystem', () => {
+  for (const network of [true, false]) {
+    const l = workerLayout({ unit, volumeRoot: '/v', volumeIsNetworkFilesystem: network, workDirOverride: '/srv/w' });
+    expect(l.workDir).toBe('/srv/w');
+  }
+});
+
+test('store paths: one release, its binary, a private store; the unit file runs where the store publishes', () => {
+  expect(STORE_PATHS.release('8.0.1')).toBe('releases/8.0.1');
+  expect(STORE_PATHS.releaseBinary('8.0.1')).toBe('releases/8.0.1/bin/concourse');
+  expect(STORE_PATHS.currentBin).toBe('current/bin');
+  expect(privateStoreRoot('web-0')).toBe('/var/lib/concourse/.unit-private/web-0');
+  const v = ConcourseVersion.parse('8.0.1');
+  expect(releaseBinary('/var/lib/concourse/', v)).toBe(
+    inStore('/var/lib/concourse', STORE_PATHS.releaseBinary('8.0.1')),
+  );
+  expect(releaseDir('/srv/store', v)).toBe('/srv/store/releases/8.0.1');
 });
 
 test.each([
