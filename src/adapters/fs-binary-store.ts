@@ -424,6 +424,7 @@ export class FsBinaryStore implements BinaryStore {
     publishedBy: string,
     publishedAt: Date,
     signal?: AbortSignal,
+    onManifested?: () => void,
   ): Promise<PublishOutcome> {
     const dir = this.assertStagingDir(staging.dir);
     const version = assertSafeVersion(staging.version);
@@ -487,6 +488,7 @@ export class FsBinaryStore implements BinaryStore {
     }
     await writeAtomic(join(dir, VOLUME_LAYOUT.manifest), `${JSON.stringify(manifest, null, 2)}\n`, true);
     await fsyncDir(dir);
+    onManifested?.();
 
     const releasesDir = this.path(VOLUME_LAYOUT.releases);
     await mkdir(releasesDir, { recursive: true });

@@ -53,6 +53,8 @@ export interface BinaryStore {
    * Writes MANIFEST.json (digests of `bin/`), fsyncs, renames into releases/; a release already there wins.
    * `signal` is the install lock's "lost" signal: checked right before the rename, and if it fired nothing is renamed
    * and publish throws (the caller discards the staging area, which the lock's new holder may be sweeping).
+   * `onManifested` runs once MANIFEST.json is durable and before the rename (the caller logs it: a process killed
+   * there leaves a manifested staging area that must never count as published).
    */
   publish(
     staging: StagingArea,
@@ -60,6 +62,7 @@ export interface BinaryStore {
     publishedBy: string,
     publishedAt: Date,
     signal?: AbortSignal,
+    onManifested?: () => void,
   ): Promise<PublishOutcome>;
   discardStaging(staging: StagingArea): Promise<void>;
   /** Removes every staging area (call only while holding the lock: their writers are gone). Returns how many. */

@@ -40,6 +40,8 @@ describe('downloader killed with SIGKILL at each step', () => {
     ['storage.lock.acquired', []],
     ['storage.download.start', []],
     ['storage.download.progress', []],
+    // MANIFEST.json written and fsynced, the publishing rename not yet done: a manifested staging area is no release.
+    ['storage.release.manifested', []],
     ['storage.published', ['7.14.2']],
     ['storage.current.switched', ['7.14.2']],
   ])(
@@ -55,6 +57,11 @@ describe('downloader killed with SIGKILL at each step', () => {
         await hook.done;
         const expected = visible.length === 0 ? [] : ['7.20.0'];
         expect(await publishedReleases(volumeOf(sim))).toEqual(expected);
+        if (step === 'storage.release.manifested') {
+          // Killed between the manifest and the rename: the staging area holds a durable MANIFEST.json.
+          const [left] = stagingEntries(volumeOf(sim));
+          expect(existsSync(join(volumeOf(sim), '.staging', left ?? '(none)', 'MANIFEST.json'))).toBe(true);
+        }
 
         if (unitsOf(sim, 'concourse-ci').find((u) => u.name === UNIT)?.agent === 'error')
           await sim.resolve(UNIT, { retry: false });

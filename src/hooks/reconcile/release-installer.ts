@@ -174,6 +174,7 @@ export class ReleaseInstaller {
         this.unit,
         new Date(this.clock.now()),
         handle.lost,
+        () => this.logger.debug('storage.release.manifested', { version: v }),
       );
       const published = await this.store.checkRelease(v);
       if (published.state !== 'published')
