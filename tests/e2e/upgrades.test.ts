@@ -1,6 +1,6 @@
 // Upgrades and rollback through the packed charm (issue 5): one download per version, web before workers, the
 // web's stop only its restart, rollback with no download, failures that change nothing, re-run and re-ordered hooks.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BindVolume } from '../../sim/bind-volume';
@@ -8,6 +8,7 @@ import { SimModel } from '../../sim/model';
 import { deployWithPostgres, unitsOf } from '../../sim/postgres-stub';
 import { type ReleaseServer, startReleaseServer } from '../../sim/release-server';
 import { defaultDbSchema } from '../../sim/release-tarball';
+import { EXITS_AT_START_MARKER } from '../../sim/sim-markers';
 import { packedCharm } from '../support/packed-charm';
 
 const WEB = 'concourse-server.service';
@@ -217,6 +218,62 @@ describe('5 units in mode=auto on one volume', () => {
     expect(unitsOf(sim, 'concourse-ci').find((u) => u.name === 'concourse-ci/3')?.workload.message).toContain(
       'Concourse 7.14.4 did not start here: fix it, then run upgrade again',
     );
+  });
+
+  test('upgrade run again after that failed start → really tried again, and back on 7.14.3 again', async () => {
+    const failures = () =>
+      sim
+        .debugLog({ unit: 'concourse-ci/3' })
+        .filter((l) => l.includes('concourse.switch.failed') && l.includes('7.14.4'));
+    const before = failures().length;
+    const r = await sim.runAction('concourse-ci/3', 'upgrade', { version: '7.14.4' });
+    expect(r.status).toBe('completed');
+    await sim.settle();
+    // One more switch to 7.14.4 was attempted on the leader (a new attempt, not the remembered failure)...
+    expect(failures().length).toBe(before + 1);
+    // ...and it failed the same way: everything still runs 7.14.3, the leader says so.
+    const byUnit = UNITS.map((u) => {
+      const service = u === 'concourse-ci/3' ? WEB : WORKER;
+      return [
+        sim.serviceState(u, service)?.active,
+        /releases\/([^/]+)\//.exec(sim.serviceState(u, service)?.execStart ?? '')?.[1],
+      ];
+    });
+    expect(byUnit).toEqual(Array(5).fill(['active', '7.14.3']));
+    await sim.updateStatus();
+    expect(unitsOf(sim, 'concourse-ci').find((u) => u.name === 'concourse-ci/3')?.workload.message).toContain(
+      'Concourse 7.14.4 did not start here: fix it, then run upgrade again',
+    );
+  });
+
+  test('the previous release failing to start too → blocked naming both, not retried on every hook', async () => {
+    // The release that ran stops starting as well (a broken host library, say): its binary keeps its size, so the
+    // store still sees it published, but the stand-in systemd now refuses it.
+    const binary = join(sim.volumeHostPath('concourse-ci/3'), 'releases/7.14.3/bin/concourse');
+    const text = readFileSync(binary, 'utf8');
+    const header = text.split('\n')[1] ?? '';
+    expect(header.length).toBeGreaterThanOrEqual(EXITS_AT_START_MARKER.length);
+    writeFileSync(binary, text.replace(header, EXITS_AT_START_MARKER.padEnd(header.length, ' ')));
+    try {
+      const r = await sim.runAction('concourse-ci/3', 'upgrade', { version: '7.14.4' });
+      expect(r.status).toBe('completed');
+      await sim.settle();
+      const leader = () => unitsOf(sim, 'concourse-ci').find((u) => u.name === 'concourse-ci/3');
+      expect(leader()?.workload.kind).toBe('blocked');
+      expect(leader()?.workload.message).toMatch(
+        /^Concourse 7\.14\.4 did not start .*, and going back to 7\.14\.3 failed too .*: fix the unit, then run upgrade or rollback$/,
+      );
+      expect(leader()?.agent).not.toBe('error');
+      // The next hooks hold on 7.14.3 (trying to start it again) instead of switching to 7.14.4 on every hook.
+      const switches = () =>
+        sim.debugLog({ unit: 'concourse-ci/3' }).filter((l) => l.includes('concourse.switch.failed')).length;
+      const tried = switches();
+      await sim.updateStatus();
+      expect(switches()).toBe(tried);
+      expect(leader()?.workload.kind).toBe('blocked');
+    } finally {
+      writeFileSync(binary, text);
+    }
   });
 });
 

@@ -133,11 +133,23 @@ export class ReconcileHandler implements Handler {
       // The new release does not start here: back onto the release that ran, and stay there for this attempt, so
       // the workers (which wait for a web on the target) stay on it too.
       this.logger.error('concourse.switch.failed', { version: v, previous: running, error: error.message });
-      await this.concourse.converge({ ...input, version: ConcourseVersion.parse(running) });
+      // Remembered first: if the previous release fails too, the next hooks still hold on it instead of trying the
+      // target again on every hook.
+      await this.memory.remember({ [MEMORY_KEYS.startFailed]: attempt });
+      try {
+        await this.concourse.converge({ ...input, version: ConcourseVersion.parse(running) });
+      } catch (back) {
+        if (!(back instanceof ServiceStartFailed)) throw back;
+        this.logger.error('concourse.revert.failed', { version: running, error: back.message });
+        throw new CharmProblem(
+          'blocked',
+          `Concourse ${v} did not start (${error.message}), and going back to ${running} failed too ` +
+            `(${back.message}): fix the unit, then run upgrade or rollback`,
+        );
+      }
       await this.switchCurrent(running);
       await record(running);
       this.outbox.toPeers({ [RUNNING_VERSION_KEY]: running });
-      await this.memory.remember({ [MEMORY_KEYS.startFailed]: attempt });
       throw new CharmProblem(
         'blocked',
         `Concourse ${v} did not start (${error.message}): back on ${running}; fix it, then run upgrade again`,
