@@ -2,6 +2,7 @@
 // It is advisory: a marker whose writer stopped refreshing it is stale, whatever it says.
 
 import { z } from 'zod';
+import { formatBytes } from './bytes';
 
 export const downloadProgressSchema = z.object({
   version: z.string(),
@@ -25,6 +26,12 @@ export function parseDownloadProgress(raw: unknown): DownloadProgress | undefine
 export function progressPercent(p: DownloadProgress): number | undefined {
   if (p.total === undefined || p.total === 0) return undefined;
   return Math.min(100, Math.floor((p.bytes / p.total) * 100));
+}
+
+/** How far a download is, as statuses and storage-status say it: `42%`, or the bytes when the length is unknown. */
+export function describeProgress(p: DownloadProgress): string {
+  const percent = progressPercent(p);
+  return percent === undefined ? formatBytes(p.bytes) : `${percent}%`;
 }
 
 /** A marker not refreshed within `staleMs` belongs to a downloader that is gone (or hung). */

@@ -3,7 +3,7 @@
 
 import { z } from 'zod';
 import { formatBytes } from './bytes';
-import { type DownloadProgress, isProgressStale, progressPercent } from './download-progress';
+import { type DownloadProgress, describeProgress, isProgressStale } from './download-progress';
 import { type CharmProblem, ReleaseProblem, StorageProblem } from './errors';
 import { REQUIRED_RELEASE_FILES, type ReleaseManifest } from './release-manifest';
 import { parseRememberedJson } from './remembered-json';
@@ -143,9 +143,7 @@ export class InstallPolicy {
     if (isProgressStale(progress, now, this.settings.staleMs)) {
       return `Concourse ${version} download by ${progress.unit} stalled; taken over once its lock expires`;
     }
-    const percent = progressPercent(progress);
-    const how = percent === undefined ? formatBytes(progress.bytes) : `${percent}%`;
-    return `Concourse ${version} being downloaded by ${progress.unit} (${how})`;
+    return `Concourse ${version} being downloaded by ${progress.unit} (${describeProgress(progress)})`;
   }
 
   /**

@@ -4,13 +4,14 @@
 import { inject, injectable } from 'inversify';
 import { z } from 'zod';
 import { formatBytes } from '../../domain/bytes';
-import { progressPercent } from '../../domain/download-progress';
+import { describeProgress } from '../../domain/download-progress';
 import { StorageProblem } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
 import { VOLUME_ID_KEY } from '../../domain/peer-data';
+import { volumesOf } from '../../domain/peer-view';
 import { describeMount } from '../../domain/volume-identity';
 import { STORAGE_LOCATION } from '../../domain/volume-layout';
-import { compareUnits } from '../../domain/volume-sharing';
+import { detectSharing } from '../../domain/volume-sharing';
 import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { HOOK_CONTEXT } from '../../ports/hook-values';
@@ -53,13 +54,13 @@ export class StorageStatusAction implements Handler {
       current: (await this.store.currentVersion()) ?? '(none)',
     };
 
-    const sharing = [this.context.unit.name];
-    if (await this.peers.exists()) {
-      for (const [unit, bag] of await this.peers.peerUnits()) {
-        if (facts.volumeId !== undefined && bag[VOLUME_ID_KEY] === facts.volumeId) sharing.push(unit);
-      }
-    }
-    out['units-sharing'] = sharing.sort(compareUnits).join(', ');
+    // The same rule the reconcile path uses (detectSharing): units whose published volume id is this one's.
+    const bags = (await this.peers.exists()) ? Object.fromEntries(await this.peers.peerUnits()) : {};
+    const sharing =
+      facts.volumeId === undefined
+        ? [this.context.unit.name]
+        : detectSharing(this.context.unit.name, facts.volumeId, volumesOf(bags, VOLUME_ID_KEY)).units;
+    out['units-sharing'] = sharing.join(', ');
 
     for (const release of await this.store.listReleases()) {
       const key = `releases.${actionKey(release.version)}`;
@@ -74,11 +75,10 @@ export class StorageStatusAction implements Handler {
     const progress = await this.store.readProgress();
     out['lock.held'] = String(await this.lock.isHeld());
     if (progress !== undefined) {
-      const percent = progressPercent(progress);
       out['lock.holder'] = progress.unit;
       out['download.version'] = progress.version;
       out['download.unit'] = progress.unit;
-      out['download.progress'] = percent === undefined ? formatBytes(progress.bytes) : `${percent}%`;
+      out['download.progress'] = describeProgress(progress);
       out['download.started-at'] = new Date(progress.startedAt).toISOString();
     }
 
