@@ -8,8 +8,23 @@
 //   never on the shared volume (several web units must not race on one file), and holds the only copy of passwords.
 // - Key material is in files under /etc/concourse/keys, referenced by path: the env file never holds a key.
 
-import { z } from 'zod';
-import { CharmProblem } from './errors';
+import {
+  adminPassword,
+  adminUsername,
+  check,
+  type EnvEntry,
+  formatHostPort,
+  host,
+  httpUrl,
+  lines,
+  nonEmpty,
+  port,
+  renderEnvFile,
+  ServiceConfigProblem,
+  unitPath,
+  volumeIdText,
+  workerName,
+} from './service-values';
 import type { ConcourseVersion } from './version';
 import { inStore, STORE_PATHS } from './volume-layout';
 import type { WorkerLayout } from './worker-layout';
@@ -98,11 +113,7 @@ export interface WorkerServiceInput {
   readonly tsa: readonly TsaAddress[];
 }
 
-/** A value the services cannot be configured with: the message names the field, never a secret value. */
-export class ServiceConfigProblem extends CharmProblem {}
-
 const UNIT_HEADER = '# Written by the concourse-ci-machine charm on every change; local edits are lost.';
-const ENV_HEADER = '# Written by the concourse-ci-machine charm on every change; read by systemd (EnvironmentFile=).';
 
 /** Absolute path of the binary a service runs: the immutable release, never the `current` or `bin` links. */
 export function releaseBinary(volumeRoot: string, version: ConcourseVersion): string {
@@ -277,104 +288,6 @@ export function renderWorkerService(input: WorkerServiceInput): RenderedService 
     unitFile: { path: WORKER_UNIT_FILE, content: lines(unit), mode: 0o644, owner: 'root', group: 'root' },
     envFile: { path: WORKER_ENV_FILE, content: renderEnvFile(env), mode: 0o600, owner: 'root', group: 'root' },
   };
-}
-
-export type EnvEntry = readonly [key: string, value: string];
-
-/**
- * An EnvironmentFile= for systemd. Every value is double-quoted with `"`, `\`, `` ` `` and `$` backslash-escaped:
- * systemd's parser unescapes exactly those inside double quotes, and a POSIX shell reads the same values. Control
- * characters (line breaks above all) are refused, not escaped: no Concourse setting needs one, and a value from
- * relation data must never start a line of its own.
- */
-export function renderEnvFile(entries: readonly EnvEntry[]): string {
-  const seen = new Set<string>();
-  const body = entries.map(([key, value]) => {
-    if (!ENV_KEY.test(key)) throw new RangeError(`invalid environment variable name ${JSON.stringify(key)}`);
-    if (seen.has(key)) throw new RangeError(`environment variable ${key} given twice`);
-    seen.add(key);
-    return `${key}=${quoteEnvValue(key, value)}`;
-  });
-  return lines([ENV_HEADER, ...body]);
-}
-
-/** One value, quoted for an EnvironmentFile=; `key` only names the variable in the error. */
-export function quoteEnvValue(key: string, value: string): string {
-  if (CONTROL_OR_LONE_SURROGATE.test(value)) {
-    throw new ServiceConfigProblem(
-      'blocked',
-      `Refusing to write ${key}: its value holds a line break or another control character`,
-    );
-  }
-  return `"${value.replace(/["\\`$]/g, (c) => `\\${c}`)}"`;
-}
-
-/** `host:port`, with IPv6 literals bracketed as Go's net.SplitHostPort (and so Concourse) expects. */
-export function formatHostPort(hostName: string, portNumber: number): string {
-  return hostName.includes(':') ? `[${hostName}]:${portNumber}` : `${hostName}:${portNumber}`;
-}
-
-const ENV_KEY = /^[A-Z_][A-Z0-9_]*$/;
-const CONTROL_OR_LONE_SURROGATE = /[\p{Cc}\p{Cs}]/u;
-
-const port = z.number().int().min(1).max(65535);
-// Hostnames (RFC 1123 labels, so IPv4 too) or IPv6 literals: nothing a unit file, an env file or a URL could misread.
-const host = z
-  .string()
-  .transform((s) => s.replace(/^\[(.*)\]$/, '$1'))
-  .refine(
-    (s) =>
-      /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(
-        s,
-      ) || /^[0-9A-Fa-f]*:[0-9A-Fa-f:.]*$/.test(s),
-  );
-/** A hostname (RFC 1123), an IPv4 address or an IPv6 literal (brackets allowed): nothing a file or URL could misread. */
-export function isHost(text: string): boolean {
-  return host.safeParse(text).success;
-}
-
-// Paths written into unit files: no spaces, quotes, `%` specifiers or `$` variables for systemd to expand.
-const unitPath = z.string().refine((s) => /^\/[A-Za-z0-9._/-]*$/.test(s) && !s.split('/').includes('..'));
-const workerName = z.string().regex(/^[a-z0-9][a-z0-9-]*$/);
-const volumeIdText = z.string().regex(/^[0-9A-Za-z-]{1,64}$/);
-const nonEmpty = z.string().min(1);
-const httpUrl = z.string().refine((s) => {
-  if (/[\s"'`\\]/.test(s)) return false;
-  try {
-    const u = new URL(s);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-  } catch {
-    return false;
-  }
-});
-const adminUsername = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/);
-// CONCOURSE_ADD_LOCAL_USER is a comma-separated list of `user:password`: a comma would start another user.
-const adminPassword = z
-  .string()
-  .min(1)
-  .refine((s) => !s.includes(','));
-
-/** Validates one field; the message names the field and, for anything that may be secret, never the value. */
-function check<S extends z.ZodType>(schema: S, value: z.input<S>, what: string): z.output<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const shown =
-      SECRET_FIELDS.has(what) || (typeof value !== 'string' && typeof value !== 'number')
-        ? ''
-        : ` ${JSON.stringify(typeof value === 'string' ? truncate(value) : value)}`;
-    throw new ServiceConfigProblem('blocked', `Invalid ${what}${shown} for the Concourse services`);
-  }
-  return result.data;
-}
-
-const SECRET_FIELDS = new Set(['admin password', 'PostgreSQL password']);
-
-function truncate(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
-}
-
-function lines(all: readonly string[]): string {
-  return `${all.join('\n')}\n`;
 }
 
 /** The key files the web service reads: private keys readable by the service's group only, never by others. */

@@ -3,8 +3,9 @@
 // the provider answers in its application bag with `endpoints` and `secret-user` (a secret holding username and
 // password). Older providers put `username`/`password` in the bag itself; both are read.
 
-import { isHost, type PostgresConnection } from './concourse-services';
+import { type PostgresConnection } from './concourse-services';
 import { CharmProblem } from './errors';
+import { isHost } from './service-values';
 import { nonEmpty } from './text';
 
 export const POSTGRES_ENDPOINT = 'postgresql';

@@ -7,13 +7,9 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  type RenderedService,
-  renderEnvFile,
-  renderWebService,
-  renderWorkerService,
-} from '../../src/domain/concourse-services';
+import { type RenderedService, renderWebService, renderWorkerService } from '../../src/domain/concourse-services';
 import { parseUnitName } from '../../src/domain/hook-event';
+import { renderEnvFile } from '../../src/domain/service-values';
 import { ConcourseVersion } from '../../src/domain/version';
 import { workerLayout } from '../../src/domain/worker-layout';
 

@@ -1,11 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import {
   KEY_FILES,
-  quoteEnvValue,
-  renderEnvFile,
   renderWebService,
   renderWorkerService,
-  ServiceConfigProblem,
   WEB_ENV_FILE,
   WEB_UNIT_FILE,
   type WebServiceInput,
@@ -14,6 +11,7 @@ import {
   type WorkerServiceInput,
 } from '../../src/domain/concourse-services';
 import { parseUnitName } from '../../src/domain/hook-event';
+import { quoteEnvValue, renderEnvFile, ServiceConfigProblem } from '../../src/domain/service-values';
 import { ConcourseVersion } from '../../src/domain/version';
 import { workerLayout } from '../../src/domain/worker-layout';
 

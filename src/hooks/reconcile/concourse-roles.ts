@@ -25,7 +25,6 @@ import {
   CONCOURSE_KEYS_DIR,
   CONCOURSE_USER,
   DEFAULT_TSA_PORT,
-  formatHostPort,
   KEY_FILES,
   releaseBinary,
   renderWebKeyFiles,
@@ -40,6 +39,7 @@ import type { HookContext } from '../../domain/hook-event';
 import { PEER_ENDPOINT } from '../../domain/peer-data';
 import { parseStringMap } from '../../domain/peer-view';
 import type { Role } from '../../domain/roles';
+import { formatHostPort } from '../../domain/service-values';
 import type { ConcourseVersion } from '../../domain/version';
 import type { WorkerLayout } from '../../domain/worker-layout';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
