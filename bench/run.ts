@@ -6,9 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { deployWithPostgres, unitsOf } from '../sim/concourse/postgres-stub';
+import { type ReleaseServer, startReleaseServer } from '../sim/concourse/release-server';
 import { SimModel } from '../sim/model';
-import { deployWithPostgres, unitsOf } from '../sim/postgres-stub';
-import { type ReleaseServer, startReleaseServer } from '../sim/release-server';
 
 const { values } = parseArgs({
   options: {

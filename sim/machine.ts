@@ -23,9 +23,6 @@ export const NAMESPACE_HELP =
 /** Host dirs each unit gets its own copy of (overlay on the host's, or a private bind). */
 const OVERLAID = ['/etc', '/var/lib'] as const;
 
-/** Dirs that are a separate local filesystem on each unit (bound from the unit's dir), as on a real machine. */
-export const PRIVATE_LOCAL_DIRS = ['/var/lib/concourse-worker'] as const;
-
 let detected: Promise<NamespaceMode> | undefined;
 
 /** How hooks can get a mount namespace here: as root, or through an unprivileged user namespace. */
@@ -72,6 +69,8 @@ export interface MachineOptions {
   readonly node: 'snap' | 'path';
   /** `snap`: the file the host's node is bound at inside the unit, for the fake snap and the tool client. */
   readonly nodeAlias: string;
+  /** Dirs that are a separate local filesystem on the machine (bound from the unit's dir), as on a real one. */
+  readonly localDirs: readonly string[];
 }
 
 /**
@@ -115,7 +114,7 @@ export class SimMachine {
     this.runDir = join(d, 'fs', 'run');
     this.snapDir = join(d, 'fs', 'snap');
     this.localDirs = {};
-    for (const p of PRIVATE_LOCAL_DIRS) this.localDirs[p] = join(d, 'fs', 'local', p.replace(/\//g, '_'));
+    for (const p of options.localDirs) this.localDirs[p] = join(d, 'fs', 'local', p.replace(/\//g, '_'));
   }
 
   /** Lays out the unit's dirs and unpacks the charm. */
@@ -249,6 +248,16 @@ export class SimMachine {
 
   get systemdDir(): string {
     return join(this.options.dir, 'systemd');
+  }
+}
+
+/** Signals a hook's whole process group (hooks are spawned detached, each its own group). */
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
   }
 }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { x as extract } from 'tar';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildReleaseTarball } from '../../sim/release-tarball';
+import { buildReleaseTarball } from '../../sim/concourse/release-tarball';
 import { ExecKeyMaker } from '../../src/adapters/exec-key-maker';
 import { parsePublicKey } from '../../src/domain/concourse-links';
 import { parseWebKeys, webKeysContent } from '../../src/domain/web-keys';

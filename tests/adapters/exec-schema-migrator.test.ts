@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildReleaseTarball, defaultDbSchema } from '../../sim/release-tarball';
+import { buildReleaseTarball, defaultDbSchema } from '../../sim/concourse/release-tarball';
 import { ExecSchemaMigrator } from '../../src/adapters/exec-schema-migrator';
 
 const db = { host: '10.1.2.3', port: 5432, user: 'concourse', password: 'p@ss word', database: 'ci' };

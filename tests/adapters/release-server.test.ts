@@ -11,8 +11,8 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { list } from 'tar';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { type ReleaseServer, startReleaseServer } from '../../sim/release-server';
-import { buildReleaseTarball } from '../../sim/release-tarball';
+import { type ReleaseServer, startReleaseServer } from '../../sim/concourse/release-server';
+import { buildReleaseTarball } from '../../sim/concourse/release-tarball';
 
 const run = promisify(execFile);
 const V = '7.14.2';

@@ -11,8 +11,14 @@ import { join } from 'node:path';
 import { inspect, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { type ReleaseServer, startReleaseServer } from '../../sim/release-server';
-import { buildReleaseTarball, buildTarGz, ESCAPE_NAME, type HostileVariant, writeTar } from '../../sim/release-tarball';
+import { type ReleaseServer, startReleaseServer } from '../../sim/concourse/release-server';
+import {
+  buildReleaseTarball,
+  buildTarGz,
+  ESCAPE_NAME,
+  type HostileVariant,
+  writeTar,
+} from '../../sim/concourse/release-tarball';
 import { UndiciDownloader, type UndiciDownloaderSettings } from '../../src/adapters/undici-downloader';
 import { DownloadError, type DownloadFailureKind, type DownloadProgressEvent } from '../../src/ports/downloader';
 

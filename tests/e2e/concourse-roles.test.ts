@@ -4,10 +4,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { POSTGRES_APP, type PostgresStub, relatePostgres } from '../../sim/concourse/postgres-stub';
+import { type ReleaseServer, startReleaseServer } from '../../sim/concourse/release-server';
 import type { SimModel } from '../../sim/model';
 import { SimModel as Model } from '../../sim/model';
-import { POSTGRES_APP, type PostgresStub, relatePostgres } from '../../sim/postgres-stub';
-import { type ReleaseServer, startReleaseServer } from '../../sim/release-server';
 import { packedCharm } from '../support/packed-charm';
 
 const WEB = 'concourse-server.service';

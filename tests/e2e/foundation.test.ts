@@ -2,9 +2,9 @@
 import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { deployWithPostgres, unitsOf } from '../../sim/concourse/postgres-stub';
+import { type ReleaseServer, startReleaseServer } from '../../sim/concourse/release-server';
 import { SimModel } from '../../sim/model';
-import { deployWithPostgres, unitsOf } from '../../sim/postgres-stub';
-import { type ReleaseServer, startReleaseServer } from '../../sim/release-server';
 import { packedCharm } from '../support/packed-charm';
 
 let server: ReleaseServer;

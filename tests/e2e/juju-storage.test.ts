@@ -6,9 +6,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { BindVolume } from '../../sim/bind-volume';
+import { deployWithPostgres, unitsOf } from '../../sim/concourse/postgres-stub';
+import { type ReleaseServer, startReleaseServer } from '../../sim/concourse/release-server';
 import { SimModel } from '../../sim/model';
-import { deployWithPostgres, unitsOf } from '../../sim/postgres-stub';
-import { type ReleaseServer, startReleaseServer } from '../../sim/release-server';
 import { packedCharm } from '../support/packed-charm';
 import { charmConfig, MiB, publishedReleases } from '../support/store-fixtures';
 

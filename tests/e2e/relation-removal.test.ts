@@ -7,10 +7,10 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { POSTGRES_APP, type PostgresStub, relatePostgres } from '../../sim/concourse/postgres-stub';
+import { type ReleaseServer, startReleaseServer } from '../../sim/concourse/release-server';
 import { SimModel } from '../../sim/model';
 import { HOOK_FILES } from '../../sim/model-state';
-import { POSTGRES_APP, type PostgresStub, relatePostgres } from '../../sim/postgres-stub';
-import { type ReleaseServer, startReleaseServer } from '../../sim/release-server';
 import { runTool } from '../../sim/tools/dispatch';
 import { packedCharm } from '../support/packed-charm';
 

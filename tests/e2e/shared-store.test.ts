@@ -4,9 +4,9 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BindVolume } from '../../sim/bind-volume';
+import { deployWithPostgres, unitsOf } from '../../sim/concourse/postgres-stub';
+import { type ReleaseServer, startReleaseServer } from '../../sim/concourse/release-server';
 import { SimModel } from '../../sim/model';
-import { deployWithPostgres, unitsOf } from '../../sim/postgres-stub';
-import { type ReleaseServer, startReleaseServer } from '../../sim/release-server';
 import { SshfsVolume } from '../../sim/sshfs-volume';
 import { packedCharm } from '../support/packed-charm';
 import { charmConfig, diskBytes, MiB, publishedReleases, stagingEntries } from '../support/store-fixtures';
@@ -137,7 +137,7 @@ describe('offline install from the concourse-release resource', () => {
     const sim = await SimModel.create({ charm: await packedCharm() });
     try {
       const tarball = join(sim.root, 'concourse-7.14.2-linux-amd64.tgz');
-      const { buildReleaseTarball } = await import('../../sim/release-tarball');
+      const { buildReleaseTarball } = await import('../../sim/concourse/release-tarball');
       const { writeFileSync } = await import('node:fs');
       writeFileSync(tarball, (await buildReleaseTarball({ version: '7.14.2', fillerBytes: MiB })).data);
       await deployWithPostgres(sim, 'concourse-ci', {
@@ -165,7 +165,7 @@ describe('offline install of the wrong version', () => {
     const sim = await SimModel.create({ charm: await packedCharm() });
     try {
       const tarball = join(sim.root, 'concourse.tgz');
-      const { buildReleaseTarball } = await import('../../sim/release-tarball');
+      const { buildReleaseTarball } = await import('../../sim/concourse/release-tarball');
       writeFileSync(tarball, (await buildReleaseTarball({ version: '7.14.1', fillerBytes: MiB })).data);
       await deployWithPostgres(sim, 'concourse-ci', {
         units: 1,

@@ -6,11 +6,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { deployWithPostgres, unitsOf } from '../../sim/concourse/postgres-stub';
+import { type ReleaseServer, startReleaseServer } from '../../sim/concourse/release-server';
+import { buildReleaseTarball } from '../../sim/concourse/release-tarball';
+import { buildTestCharm } from '../../sim/concourse/test-charm';
 import { SimModel, type SimModelOptions } from '../../sim/model';
-import { deployWithPostgres, unitsOf } from '../../sim/postgres-stub';
-import { type ReleaseServer, startReleaseServer } from '../../sim/release-server';
-import { buildReleaseTarball } from '../../sim/release-tarball';
-import { buildTestCharm } from '../../sim/test-charm';
 import { packedCharm } from '../support/packed-charm';
 import { charmConfig, MiB } from '../support/store-fixtures';
 

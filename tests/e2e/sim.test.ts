@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { BindVolume } from '../../sim/bind-volume';
+import { buildTestCharm } from '../../sim/concourse/test-charm';
 import { SimModel } from '../../sim/model';
-import { buildTestCharm } from '../../sim/test-charm';
 import { TmpfsVolume } from '../../sim/tmpfs-volume';
 
 const APP = 'concourse-ci';

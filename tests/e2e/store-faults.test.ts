@@ -5,10 +5,10 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BindVolume } from '../../sim/bind-volume';
+import { deployWithPostgres, unitsOf } from '../../sim/concourse/postgres-stub';
+import { type ReleaseFault, type ReleaseServer, startReleaseServer } from '../../sim/concourse/release-server';
+import { DEFAULT_ABSOLUTE_TARGET, type HostileVariant } from '../../sim/concourse/release-tarball';
 import { SimModel } from '../../sim/model';
-import { deployWithPostgres, unitsOf } from '../../sim/postgres-stub';
-import { type ReleaseFault, type ReleaseServer, startReleaseServer } from '../../sim/release-server';
-import { DEFAULT_ABSOLUTE_TARGET, type HostileVariant } from '../../sim/release-tarball';
 import { TmpfsVolume } from '../../sim/tmpfs-volume';
 import { packedCharm } from '../support/packed-charm';
 import { charmConfig, MiB, publishedReleases, stagingEntries } from '../support/store-fixtures';

@@ -4,10 +4,10 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BindVolume } from '../../sim/bind-volume';
+import { deployWithPostgres, unitsOf } from '../../sim/concourse/postgres-stub';
+import { type ReleaseServer, startReleaseServer } from '../../sim/concourse/release-server';
+import { defaultDbSchema } from '../../sim/concourse/release-tarball';
 import { SimModel } from '../../sim/model';
-import { deployWithPostgres, unitsOf } from '../../sim/postgres-stub';
-import { type ReleaseServer, startReleaseServer } from '../../sim/release-server';
-import { defaultDbSchema } from '../../sim/release-tarball';
 import { EXITS_AT_START_MARKER } from '../../sim/sim-markers';
 import { packedCharm } from '../support/packed-charm';
 

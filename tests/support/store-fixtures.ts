@@ -5,7 +5,7 @@ import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ReleaseServer } from '../../sim/release-server';
+import type { ReleaseServer } from '../../sim/concourse/release-server';
 import { FsBinaryStore } from '../../src/adapters/fs-binary-store';
 
 export const MiB = 1024 * 1024;

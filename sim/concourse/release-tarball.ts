@@ -3,7 +3,7 @@
 
 import { createCipheriv, createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { EXITS_AT_START_MARKER } from './sim-markers';
+import { EXITS_AT_START_MARKER } from '../sim-markers';
 
 export type HostileVariant =
   | 'dotdot'

@@ -36,7 +36,7 @@ exit $rc
 
 /** Packs a .charm at `target` from the repo's yaml files and `dispatch` (default: TEST_DISPATCH). */
 export async function buildTestCharm(target: string, opts: { dispatch?: string } = {}): Promise<string> {
-  const repo = fileURLToPath(new URL('..', import.meta.url));
+  const repo = fileURLToPath(new URL('../..', import.meta.url));
   const zip = new yazl.ZipFile();
   for (const name of ['metadata.yaml', 'config.yaml', 'actions.yaml']) {
     zip.addBuffer(await readFile(join(repo, name)), name, { mode: 0o100644 });

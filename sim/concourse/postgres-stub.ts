@@ -1,6 +1,6 @@
 // Simulator: a stand-in PostgreSQL (a stub application speaking postgresql_client) that answers a Concourse
 // application's database request the way the postgresql charm does: `endpoints` and a `secret-user` secret.
-import type { SimModel } from './model';
+import type { SimModel } from '../model';
 
 export const POSTGRES_APP = 'postgresql';
 export const POSTGRES_ENDPOINTS = '10.20.30.40:5432';

@@ -5,8 +5,8 @@ import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BindVolume } from './bind-volume';
-import { NAMESPACE_HELP, SimModel, SimUnavailableError } from './model';
+import { BindVolume } from '../bind-volume';
+import { NAMESPACE_HELP, SimModel, SimUnavailableError } from '../model';
 import { relatePostgres } from './postgres-stub';
 import { startReleaseServer } from './release-server';
 
@@ -27,7 +27,7 @@ function parseCli() {
   return parseArgs({ options: OPTIONS, allowPositionals: false });
 }
 
-const CHARM = fileURLToPath(new URL('../concourse-ci-machine_amd64.charm', import.meta.url));
+const CHARM = fileURLToPath(new URL('../../concourse-ci-machine_amd64.charm', import.meta.url));
 const FILLER_BYTES = 20 * 1024 * 1024;
 
 function humanBytes(n: number): string {
