@@ -263,7 +263,7 @@ function flyAsset(version: string): Buffer {
 
 function gdnScript(version: string): string {
   return `#!/bin/sh
-# Stand-in for Guardian (gdn) shipped in concourse ${version}: built by sim/release-tarball.ts for tests.
+# Stand-in for Guardian (gdn) shipped in concourse ${version}: built by sim/concourse/release-tarball.ts for tests.
 echo 'gdn stand-in (concourse ${version})'
 `;
 }
@@ -274,7 +274,7 @@ echo 'gdn stand-in (concourse ${version})'
  */
 function concourseScript(version: string, exitsAtStart: boolean, dbSchema: number): string {
   return `#!/bin/sh
-# Stand-in for the concourse ${version} binary: built by sim/release-tarball.ts for tests and the demo.
+# Stand-in for the concourse ${version} binary: built by sim/concourse/release-tarball.ts for tests and the demo.
 ${exitsAtStart ? `${EXITS_AT_START_MARKER}\n` : ''}VERSION='${version}'
 DB_SCHEMA='${dbSchema}'
 # Down-migrations are appended here (the unit's own /var/lib), for tests to read.

@@ -1,4 +1,4 @@
-// ExecSchemaMigrator against the stand-in concourse binary from sim/release-tarball.ts, unpacked for real.
+// ExecSchemaMigrator against the stand-in concourse binary from sim/concourse/release-tarball.ts, unpacked for real.
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

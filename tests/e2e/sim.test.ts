@@ -1,4 +1,4 @@
-// The simulated Juju model itself, driven with a tiny shell charm (sim/test-charm.ts), not the real one: unit
+// The simulated Juju model itself, driven with a tiny shell charm (sim/concourse/test-charm.ts), not the real one: unit
 // isolation, Juju's hook order and transactions, the hook tools' refusals, actions, leadership, concurrency, systemctl.
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
