@@ -83,16 +83,20 @@ describe.each([3, 20])('%i units started at once on one local volume', (units) =
     expect(sim.peakRunningHooks('install')).toBe(units);
   });
 
-  test('config changed on every unit at once, twice → every hook succeeds, no further download', async () => {
-    const before = server.downloads('7.14.2');
-    for (const level of ['debug', 'info']) {
-      await sim.config('concourse-ci', { 'log-level': level });
-      await sim.settle({ maxRounds: 400 });
-    }
-    expect(unitsOf(sim, 'concourse-ci').every((u) => u.agent === 'idle' && u.workload.kind === 'active')).toBe(true);
-    expect(server.downloads('7.14.2')).toBe(before);
-    expect(await publishedReleases(sim.volumeHostPath('concourse-ci/0'))).toEqual(['7.14.2']);
-  }, SETTLE_BOUND_MS(units));
+  test(
+    'config changed on every unit at once, twice → every hook succeeds, no further download',
+    async () => {
+      const before = server.downloads('7.14.2');
+      for (const level of ['debug', 'info']) {
+        await sim.config('concourse-ci', { 'log-level': level });
+        await sim.settle({ maxRounds: 400 });
+      }
+      expect(unitsOf(sim, 'concourse-ci').every((u) => u.agent === 'idle' && u.workload.kind === 'active')).toBe(true);
+      expect(server.downloads('7.14.2')).toBe(before);
+      expect(await publishedReleases(sim.volumeHostPath('concourse-ci/0'))).toEqual(['7.14.2']);
+    },
+    SETTLE_BOUND_MS(units),
+  );
 
   test('volume bytes within 1.05x of a single-unit deployment; work dirs per unit on the volume', async () => {
     const volume = sim.volumeHostPath('concourse-ci/0');
