@@ -1,15 +1,16 @@
 // Adapter (UnitFiles): the unit's own files through node:fs, and its system user through `useradd`. Every write is
-// a temp file in the same directory, chmod/chown before any content lands, fsync, then rename(2): systemd, the
+// fs-durable's writeAtomic (temp file, chmod/chown before any content lands, fsync, rename(2)): systemd, the
 // services and operators see the old file or the new one, and a private key is never readable by others, not
 // even for an instant. `root` re-roots every path (tests use a scratch directory; hooks use `/`).
 
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { inject, injectable } from 'inversify';
 import type { RenderedFile } from '../domain/concourse-services';
 import type { DirectorySpec, UnitFiles } from '../ports/unit-files';
+import { writeAtomic } from './fs-durable';
+import { errorCode } from './fs-errors';
 
 /** The directory every absolute path is taken relative to: `/` in hooks. */
 export const UNIT_FILES_ROOT = Symbol.for('concourse-ci-machine/UnitFilesRoot');
@@ -24,24 +25,15 @@ export class FsUnitFiles implements UnitFiles {
     const gid = await this.gid(file.group);
     if (await this.isAlready(path, file, uid, gid)) return false;
     await mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-    try {
-      // Created empty and private, owned and moded before any byte is written.
-      const handle = await open(temp, 'wx', 0o600);
-      try {
+    // Created empty and private, owned and moded before any byte is written.
+    await writeAtomic(path, file.content, {
+      durable: true,
+      mode: 0o600,
+      prepare: async (handle) => {
         await handle.chown(uid, gid);
         await handle.chmod(file.mode);
-        await handle.writeFile(file.content, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, path);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
-    await this.syncDirectory(dirname(path));
+      },
+    });
     return true;
   }
 
@@ -49,7 +41,8 @@ export class FsUnitFiles implements UnitFiles {
     try {
       return await readFile(this.at(path), 'utf8');
     } catch (error) {
-      if (isCode(error, 'ENOENT')) return undefined;
+      // Only a missing file is "no file": a directory where a file should be is an error to report.
+      if (errorCode(error) === 'ENOENT') return undefined;
       throw error;
     }
   }
@@ -95,17 +88,8 @@ export class FsUnitFiles implements UnitFiles {
       if ((s.mode & 0o7777) !== file.mode || s.uid !== uid || s.gid !== gid || !s.isFile()) return false;
       return (await readFile(path, 'utf8')) === file.content;
     } catch (error) {
-      if (isCode(error, 'ENOENT')) return false;
+      if (errorCode(error) === 'ENOENT') return false;
       throw error;
-    }
-  }
-
-  private async syncDirectory(dir: string): Promise<void> {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
     }
   }
 
@@ -133,8 +117,4 @@ export class FsUnitFiles implements UnitFiles {
     }
     return undefined;
   }
-}
-
-function isCode(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }

@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import { inject, injectable } from 'inversify';
 import { check, lock } from 'proper-lockfile';
 import { InvalidInputError } from '../domain/errors';
-import { VOLUME_ROOT } from '../ports/binary-store';
 import { LOCK_TIMING, type Lock, type LockHandle, type LockTiming } from '../ports/lock';
+import { STORE_ROOT } from '../ports/store-root';
 import { errorCode } from './fs-errors';
 
 /**
@@ -115,7 +115,7 @@ export class ProperLockfileLock implements Lock {
   private readonly lockPath: string;
   private readonly root: string;
 
-  constructor(@inject(VOLUME_ROOT) root: string, @inject(LOCK_TIMING) timing: LockTiming) {
+  constructor(@inject(STORE_ROOT) root: string, @inject(LOCK_TIMING) timing: LockTiming) {
     this.root = resolve(root);
     this.lockPath = join(this.root, LOCK_DIR_NAME);
     this.timing = effectiveLockTiming(timing);

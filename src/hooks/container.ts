@@ -8,8 +8,11 @@ import { ExecHookToolRunner } from '../adapters/exec-hook-tool-runner';
 import { ExecKeyMaker } from '../adapters/exec-key-maker';
 import { ExecReleaseInspector } from '../adapters/exec-release-inspector';
 import { ExecSchemaMigrator } from '../adapters/exec-schema-migrator';
-import { FsBinaryStore } from '../adapters/fs-binary-store';
+import { FsDownloadProgressMarker } from '../adapters/fs-download-progress-marker';
+import { FsReleaseStore } from '../adapters/fs-release-store';
 import { FsUnitFiles, UNIT_FILES_ROOT } from '../adapters/fs-unit-files';
+import { FsUnitStateStore } from '../adapters/fs-unit-state-store';
+import { FsVolumeProbe } from '../adapters/fs-volume-probe';
 import { GithubReleaseResolver } from '../adapters/github-release-resolver';
 import { HookToolPeerRelation } from '../adapters/hook-tool-peer-relation';
 import { LazyDownloader } from '../adapters/lazy-downloader';
@@ -23,8 +26,8 @@ import type { HookContext } from '../domain/hook-event';
 import { InstallPolicy } from '../domain/install-policy';
 import { nonEmpty } from '../domain/text';
 import { privateStoreRoot, STORAGE_LOCATION } from '../domain/volume-layout';
-import { BINARY_STORE, LOCATION_STORE, VOLUME_ROOT } from '../ports/binary-store';
 import { CLOCK } from '../ports/clock';
+import { DOWNLOAD_PROGRESS_MARKER } from '../ports/download-progress-marker';
 import {
   DEFAULT_DOWNLOADER_SETTINGS,
   DOWNLOADER,
@@ -40,9 +43,13 @@ import { MOUNT_TABLE } from '../ports/mount-table';
 import { PEER_RELATION } from '../ports/peer-relation';
 import { RELEASE_INSPECTOR } from '../ports/release-inspector';
 import { RELEASE_RESOLVER, RELEASE_RESOLVER_SETTINGS, type ReleaseResolverSettings } from '../ports/release-resolver';
+import { RELEASE_STORE } from '../ports/release-store';
 import { SCHEMA_MIGRATOR } from '../ports/schema-migrator';
 import { SERVICE_MANAGER } from '../ports/service-manager';
+import { STORE_ROOT } from '../ports/store-root';
 import { UNIT_FILES } from '../ports/unit-files';
+import { LOCATION_UNIT_STATE_STORE, UNIT_STATE_STORE } from '../ports/unit-state-store';
+import { LOCATION_VOLUME_PROBE, VOLUME_PROBE } from '../ports/volume-probe';
 import { ReconcileHandler } from './handlers/reconcile';
 import { ConcourseRoles } from './reconcile/concourse-roles';
 import { PeerView } from './reconcile/peer-view';
@@ -105,15 +112,20 @@ export function createContainer(context: HookContext, env: Environment): Contain
   c.bind(Rollout).toSelf();
   // The reconcile path, also run by the upgrade and rollback actions after they set the target.
   c.bind(ReconcileHandler).toSelf();
-  c.bind(VOLUME_ROOT).toDynamicValue(async (ctx) => {
+  c.bind(STORE_ROOT).toDynamicValue(async (ctx) => {
     const config = await ctx.getAsync<CharmConfig>(CHARM_CONFIG);
     // shared-storage=none: a unit-private store on the same volume, so no other unit's release is trusted.
     return config.sharedStorage === 'none' ? privateStoreRoot(context.unit.dirName) : STORAGE_LOCATION;
   });
-  c.bind(LOCATION_STORE).toConstantValue(new FsBinaryStore(STORAGE_LOCATION));
+  // Unit removal works on the storage location itself, whatever the (possibly unreadable) config says.
+  c.bind(LOCATION_VOLUME_PROBE).toConstantValue(new FsVolumeProbe(STORAGE_LOCATION));
+  c.bind(LOCATION_UNIT_STATE_STORE).toConstantValue(new FsUnitStateStore(STORAGE_LOCATION));
   c.bind(MOUNT_TABLE).toConstantValue(new ProcMountTable());
   c.bind(LOCK).to(ProperLockfileLock);
-  c.bind(BINARY_STORE).to(FsBinaryStore);
+  c.bind(VOLUME_PROBE).to(FsVolumeProbe);
+  c.bind(RELEASE_STORE).to(FsReleaseStore);
+  c.bind(DOWNLOAD_PROGRESS_MARKER).to(FsDownloadProgressMarker);
+  c.bind(UNIT_STATE_STORE).to(FsUnitStateStore);
   c.bind<DownloaderSettings>(DOWNLOADER_SETTINGS).toConstantValue({
     ...DEFAULT_DOWNLOADER_SETTINGS,
     ...bodyIdleOverride(env),

@@ -17,8 +17,8 @@ import {
   lockTimingFromEnv,
   ProperLockfileLock,
 } from '../../src/adapters/proper-lockfile-lock';
-import { VOLUME_ROOT } from '../../src/ports/binary-store';
 import { LOCK, LOCK_TIMING, type Lock, type LockTiming } from '../../src/ports/lock';
+import { STORE_ROOT } from '../../src/ports/store-root';
 import { PROJECT_ROOT, pollUntil, type Spawned, watch } from '../support/processes';
 
 const ADAPTER = join(PROJECT_ROOT, 'src/adapters/proper-lockfile-lock.ts');
@@ -108,7 +108,7 @@ describe('ProperLockfileLock', () => {
 
   it('resolved from an inversify container → tokens wire root and timing', async () => {
     const container = new Container();
-    container.bind(VOLUME_ROOT).toConstantValue(dir);
+    container.bind(STORE_ROOT).toConstantValue(dir);
     container.bind(LOCK_TIMING).toConstantValue(defaultLockTiming);
     container.bind<Lock>(LOCK).to(ProperLockfileLock);
     const lock = container.get<Lock>(LOCK);

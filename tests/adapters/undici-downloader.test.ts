@@ -19,6 +19,7 @@ import {
   type HostileVariant,
   writeTar,
 } from '../../sim/concourse/release-tarball';
+import type { BodyIdleWatch } from '../../src/adapters/body-idle-watch';
 import { UndiciDownloader, type UndiciDownloaderSettings } from '../../src/adapters/undici-downloader';
 import { DownloadError, type DownloadFailureKind, type DownloadProgressEvent } from '../../src/ports/downloader';
 
@@ -60,6 +61,39 @@ function urlFor(version = V): string {
 
 function downloader(overrides: Partial<UndiciDownloaderSettings> = {}): UndiciDownloader {
   return new UndiciDownloader({ ...settings, ...overrides });
+}
+
+/**
+ * When a body counts as stalled, decided by the server's own fault instead of a wall-clock timer: the first response
+ * is idle once `stallAt` bytes arrived (the server then goes silent); later ones (the resume) never are. `log` records
+ * what the interceptor asked of the watch.
+ */
+function stallWatch(stallAt: number): { readonly idle: BodyIdleWatch; readonly log: string[] } {
+  const log: string[] = [];
+  let responses = 0;
+  const idle: BodyIdleWatch = (onIdle) => {
+    const first = ++responses === 1;
+    let received = 0;
+    let stopped = false;
+    let fired = false;
+    log.push('start');
+    return {
+      touch: (bytes) => {
+        received += bytes;
+        if (first && !stopped && !fired && received >= stallAt) {
+          fired = true;
+          log.push('idle');
+          onIdle();
+        }
+      },
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        log.push('stop');
+      },
+    };
+  };
+  return { idle, log };
 }
 
 async function fetchFailure(promise: Promise<unknown>): Promise<DownloadError> {
@@ -181,7 +215,8 @@ describe('UndiciDownloader.fetchAndExtract from a URL', () => {
   test('body stalls past the idle timeout → resumed by Range from the stall point', async () => {
     const added = await server.addRelease({ version: V, fillerBytes: FILLER });
     server.setFault(V, { kind: 'stall-after', bytes: 50_000 });
-    const result = await downloader({ bodyIdleTimeoutMs: 500 }).fetchAndExtract(
+    const watch = stallWatch(50_000);
+    const result = await downloader({ bodyIdleWatch: watch.idle }).fetchAndExtract(
       { kind: 'url', url: urlFor() },
       target,
       { strip: 1 },
@@ -189,15 +224,19 @@ describe('UndiciDownloader.fetchAndExtract from a URL', () => {
     expect(result.sha256).toBe(added.sha256);
     expect(server.resumes(V)).toBe(1);
     expect(server.requests().find((r) => r.range !== undefined)?.range).toBe(`bytes=50000-${added.bytes - 1}`);
+    // Two responses watched (the cut one and the resume), each stopped once it ended or was aborted.
+    expect(watch.log).toEqual(['start', 'idle', 'stop', 'start', 'stop']);
   });
 
   test('body stalls with retries disabled → timeout naming the idle limit', async () => {
     await server.addRelease({ version: V, fillerBytes: FILLER });
     server.setFault(V, { kind: 'stall-after', bytes: 50_000 });
     const err = await expectKind(
-      downloader({ bodyIdleTimeoutMs: 500, maxRetries: 0 }).fetchAndExtract({ kind: 'url', url: urlFor() }, target, {
-        strip: 1,
-      }),
+      downloader({ bodyIdleTimeoutMs: 500, bodyIdleWatch: stallWatch(50_000).idle, maxRetries: 0 }).fetchAndExtract(
+        { kind: 'url', url: urlFor() },
+        target,
+        { strip: 1 },
+      ),
       'timeout',
     );
     expect(err.message).toContain('500ms');

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReleaseServer } from '../../sim/concourse/release-server';
-import { FsBinaryStore } from '../../src/adapters/fs-binary-store';
+import { FsReleaseStore } from '../../src/adapters/fs-release-store';
 
 export const MiB = 1024 * 1024;
 
@@ -28,7 +28,7 @@ export function diskBytes(path: string): number {
  * returns their versions.
  */
 export async function publishedReleases(volume: string): Promise<string[]> {
-  const store = new FsBinaryStore(volume);
+  const store = new FsReleaseStore(volume);
   const dir = join(volume, 'releases');
   if (!existsSync(dir)) return [];
   const names = readdirSync(dir);

@@ -23,13 +23,15 @@ import {
 import { STORAGE_LOCATION } from '../../domain/volume-layout';
 import { collectsGarbage, describeSharing, detectSharing, enforceSharingMode } from '../../domain/volume-sharing';
 import { workerLayout } from '../../domain/worker-layout';
-import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
 import { CLOCK, type Clock } from '../../ports/clock';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/hook-values';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { MOUNT_TABLE, type MountTable } from '../../ports/mount-table';
+import { RELEASE_STORE, type ReleaseStore } from '../../ports/release-store';
 import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
+import { UNIT_STATE_STORE, type UnitStateStore } from '../../ports/unit-state-store';
+import { VOLUME_PROBE, type VolumeProbe } from '../../ports/volume-probe';
 import { ConcourseRoles } from '../reconcile/concourse-roles';
 import { PeerView } from '../reconcile/peer-view';
 import { RelationOutbox } from '../reconcile/relation-outbox';
@@ -45,7 +47,9 @@ export class ReconcileHandler implements Handler {
     @inject(HOOK_CONTEXT) private readonly context: HookContext,
     @inject(CHARM_CONFIG) private readonly config: CharmConfig,
     @inject(HOOK_TOOLS) private readonly tools: HookTools,
-    @inject(BINARY_STORE) private readonly store: BinaryStore,
+    @inject(VOLUME_PROBE) private readonly volume: VolumeProbe,
+    @inject(RELEASE_STORE) private readonly releases: ReleaseStore,
+    @inject(UNIT_STATE_STORE) private readonly unitStates: UnitStateStore,
     @inject(INSTALL_POLICY) private readonly policy: InstallPolicy,
     @inject(RELEASE_INSTALLER) private readonly installer: ReleaseInstaller,
     @inject(RELEASE_COLLECTOR) private readonly collector: ReleaseCollector,
@@ -83,13 +87,13 @@ export class ReconcileHandler implements Handler {
     const { facts, volumeId } = await this.attachVolume();
 
     const sharing = detectSharing(this.unit, volumeId, await this.peerView.volumes());
-    enforceSharingMode(this.config.sharedStorage, sharing, this.store.root);
+    enforceSharingMode(this.config.sharedStorage, sharing, this.volume.root);
 
     const target = await this.rollout.target(leader);
     const t = target.toString();
     const layout = workerLayout({
       unit: this.context.unit,
-      volumeRoot: this.store.root,
+      volumeRoot: this.volume.root,
       volumeIsNetworkFilesystem: facts.networkFilesystem,
       workDirOverride: this.config.workerWorkDir,
     });
@@ -102,7 +106,7 @@ export class ReconcileHandler implements Handler {
     const runVersion = decision.kind === 'run-target' ? target : ConcourseVersion.parse(decision.version);
     const v = runVersion.toString();
     const record = (runningVersion: string | undefined) =>
-      this.store.writeUnitState(layout.unitDirName, {
+      this.unitStates.write(layout.unitDirName, {
         unit: this.unit,
         roles: [...roles],
         runningVersion,
@@ -124,7 +128,7 @@ export class ReconcileHandler implements Handler {
     // download to the web, so a failing download is tried by the units that switch first, not by every unit.
     await this.installer.ensure(runVersion, { quiet: running === v });
     if (v === t) await this.switchCurrent(t);
-    const input = { roles, leader, volumeRoot: this.store.root, volumeId, layout };
+    const input = { roles, leader, volumeRoot: this.volume.root, volumeId, layout };
     let url: string | undefined;
     try {
       ({ url } = await this.concourse.converge({ ...input, version: runVersion }));
@@ -186,16 +190,16 @@ export class ReconcileHandler implements Handler {
     const location = STORAGE_LOCATION;
     const mount = await this.mounts.mountAt(location);
     // Keyed by the store's root: switching shared-storage moves the unit to another store, not to a wrong volume.
-    const identityKey = volumeIdentityKey(this.store.root);
+    const identityKey = volumeIdentityKey(this.volume.root);
     const remembered = parseRememberedVolume(await this.memory.get(identityKey));
     const mountLost = mount === undefined && remembered?.attachment.kind === 'mounted';
-    if (this.config.sharedStorage === 'none' && !mountLost) await this.store.ensureRoot();
-    let facts = await this.store.inspect();
+    if (this.config.sharedStorage === 'none' && !mountLost) await this.volume.ensureRoot();
+    let facts = await this.volume.inspect();
     if (facts.state === 'missing' && mount === undefined && !mountLost) {
       // No Juju storage and nothing mounted: the charm's own directory on the machine's disk.
       await this.files.ensureDirectory({ path: location, mode: 0o755, owner: 'root', group: 'root' });
-      if (this.config.sharedStorage === 'none') await this.store.ensureRoot();
-      facts = await this.store.inspect();
+      if (this.config.sharedStorage === 'none') await this.volume.ensureRoot();
+      facts = await this.volume.inspect();
     }
     // A lost mount is said as such (judgeVolume), not as the bare directory's state.
     if (!mountLost) this.policy.assessVolume(facts);
@@ -205,7 +209,7 @@ export class ReconcileHandler implements Handler {
       this.logger.info('storage.adopted', { previous: verdict.previous, reason: verdict.reason, location });
       await this.tools.statusSet('maintenance', `Adopting the volume at ${location}: ${verdict.reason}`);
     }
-    const volumeId = await this.store.ensureVolumeId();
+    const volumeId = await this.volume.ensureVolumeId();
     await this.memory.remember({ [identityKey]: formatRememberedVolume(rememberVolume(volumeId, mount)) });
     this.outbox.toPeers({ [VOLUME_ID_KEY]: volumeId });
     return { facts, volumeId };
@@ -213,8 +217,8 @@ export class ReconcileHandler implements Handler {
 
   /** `current` (and `bin`, `.installed_version`) follow what this application runs: the target, once switched to. */
   private async switchCurrent(version: string): Promise<void> {
-    if ((await this.store.currentVersion()) === version) return;
-    await this.store.switchCurrent(version);
+    if ((await this.releases.currentVersion()) === version) return;
+    await this.releases.switchCurrent(version);
     this.logger.info('storage.current.switched', { version });
   }
 

@@ -13,12 +13,12 @@ import type { HookContext } from '../../domain/hook-event';
 import { TARGET_VERSION_KEY } from '../../domain/peer-data';
 import { downMigrationFor, newTarget, rollbackTarget } from '../../domain/upgrade-coordinator';
 import { ConcourseVersion, compareVersions } from '../../domain/version';
-import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/hook-values';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
 import { RELEASE_RESOLVER, type ReleaseResolver } from '../../ports/release-resolver';
+import { RELEASE_STORE, type ReleaseStore } from '../../ports/release-store';
 import { SCHEMA_MIGRATOR, type SchemaMigrator } from '../../ports/schema-migrator';
 import { PostgresLink } from '../reconcile/postgres-link';
 import { RelationOutbox } from '../reconcile/relation-outbox';
@@ -37,7 +37,7 @@ export class RolloutAction implements Handler {
     @inject(HOOK_CONTEXT) private readonly context: HookContext,
     @inject(HOOK_TOOLS) private readonly tools: HookTools,
     @inject(PEER_RELATION) private readonly peers: PeerRelation,
-    @inject(BINARY_STORE) private readonly store: BinaryStore,
+    @inject(RELEASE_STORE) private readonly store: ReleaseStore,
     @inject(RELEASE_INSTALLER) private readonly installer: ReleaseInstaller,
     @inject(RelationOutbox) private readonly outbox: RelationOutbox,
     @inject(Rollout) private readonly rollout: Rollout,

@@ -12,12 +12,15 @@ import { volumesOf } from '../../domain/peer-view';
 import { describeMount } from '../../domain/volume-identity';
 import { STORAGE_LOCATION } from '../../domain/volume-layout';
 import { detectSharing } from '../../domain/volume-sharing';
-import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
+import { DOWNLOAD_PROGRESS_MARKER, type DownloadProgressMarker } from '../../ports/download-progress-marker';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { HOOK_CONTEXT } from '../../ports/hook-values';
 import { LOCK, type Lock } from '../../ports/lock';
 import { MOUNT_TABLE, type MountTable } from '../../ports/mount-table';
 import { PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
+import { RELEASE_STORE, type ReleaseStore } from '../../ports/release-store';
+import { UNIT_STATE_STORE, type UnitStateStore } from '../../ports/unit-state-store';
+import { VOLUME_PROBE, type VolumeProbe } from '../../ports/volume-probe';
 import type { Handler } from '../tokens';
 import { parseActionParams } from './action-params';
 
@@ -28,7 +31,10 @@ export class StorageStatusAction implements Handler {
   constructor(
     @inject(HOOK_CONTEXT) private readonly context: HookContext,
     @inject(HOOK_TOOLS) private readonly tools: HookTools,
-    @inject(BINARY_STORE) private readonly store: BinaryStore,
+    @inject(VOLUME_PROBE) private readonly volume: VolumeProbe,
+    @inject(RELEASE_STORE) private readonly store: ReleaseStore,
+    @inject(DOWNLOAD_PROGRESS_MARKER) private readonly marker: DownloadProgressMarker,
+    @inject(UNIT_STATE_STORE) private readonly unitStates: UnitStateStore,
     @inject(LOCK) private readonly lock: Lock,
     @inject(PEER_RELATION) private readonly peers: PeerRelation,
     @inject(MOUNT_TABLE) private readonly mounts: MountTable,
@@ -36,7 +42,7 @@ export class StorageStatusAction implements Handler {
 
   async run(): Promise<void> {
     const params = parseActionParams(paramsSchema, await this.tools.actionGet());
-    const facts = await this.store.inspect();
+    const facts = await this.volume.inspect();
     if (facts.state !== 'ok') {
       throw new StorageProblem('blocked', `Storage ${facts.path} is ${facts.state}: nothing to report`);
     }
@@ -72,7 +78,7 @@ export class StorageStatusAction implements Handler {
       if (release.publishedAt !== undefined) out[`${key}.published-at`] = release.publishedAt;
     }
 
-    const progress = await this.store.readProgress();
+    const progress = await this.marker.read();
     out['lock.held'] = String(await this.lock.isHeld());
     if (progress !== undefined) {
       out['lock.holder'] = progress.unit;
@@ -82,7 +88,7 @@ export class StorageStatusAction implements Handler {
       out['download.started-at'] = new Date(progress.startedAt).toISOString();
     }
 
-    for (const [dir, state] of await this.store.readUnitStates()) {
+    for (const [dir, state] of await this.unitStates.readAll()) {
       const key = `units.${actionKey(dir)}`;
       out[`${key}.unit`] = state.unit;
       out[`${key}.roles`] = state.roles.join(',');
@@ -91,7 +97,7 @@ export class StorageStatusAction implements Handler {
       out[`${key}.updated-at`] = state.updatedAt;
     }
 
-    const usage = await this.store.usage();
+    const usage = await this.volume.usage();
     out['used.releases'] = formatBytes(usage.releaseBytes);
     out['used.volume'] = formatBytes(usage.volumeBytes);
     await this.tools.actionSet(out);

@@ -8,9 +8,10 @@ import { inject, injectable } from 'inversify';
 import { WEB_SERVICE, WORKER_SERVICE } from '../../domain/concourse-services';
 import type { HookContext } from '../../domain/hook-event';
 import { privateStoreRoot } from '../../domain/volume-layout';
-import { type BinaryStore, LOCATION_STORE } from '../../ports/binary-store';
 import { HOOK_CONTEXT } from '../../ports/hook-values';
 import { LOGGER, type Logger } from '../../ports/logger';
+import { LOCATION_UNIT_STATE_STORE, type UnitStateStore } from '../../ports/unit-state-store';
+import { LOCATION_VOLUME_PROBE, type VolumeProbe } from '../../ports/volume-probe';
 import { ServiceApplier } from '../reconcile/service-applier';
 import { UnitMemory, volumeIdentityKey } from '../reconcile/unit-memory';
 import type { Handler } from '../tokens';
@@ -19,7 +20,8 @@ import type { Handler } from '../tokens';
 export class UnitRemovalHandler implements Handler {
   constructor(
     @inject(HOOK_CONTEXT) private readonly context: HookContext,
-    @inject(LOCATION_STORE) private readonly store: BinaryStore,
+    @inject(LOCATION_VOLUME_PROBE) private readonly volume: VolumeProbe,
+    @inject(LOCATION_UNIT_STATE_STORE) private readonly unitStates: UnitStateStore,
     @inject(LOGGER) private readonly logger: Logger,
     @inject(ServiceApplier) private readonly services: ServiceApplier,
     @inject(UnitMemory) private readonly memory: UnitMemory,
@@ -31,19 +33,19 @@ export class UnitRemovalHandler implements Handler {
     if (this.context.event.name.endsWith('-storage-detaching')) {
       // Juju unmounts the volume after this hook: what shows through next is a new start, not a lost mount.
       await this.memory.remember({
-        [volumeIdentityKey(this.store.root)]: '',
+        [volumeIdentityKey(this.volume.root)]: '',
         [volumeIdentityKey(privateStoreRoot(this.context.unit.dirName))]: '',
       });
     }
-    const facts = await this.store.inspect();
+    const facts = await this.volume.inspect();
     // The volume may already be gone (machine removal): nothing of ours is left to clean.
     if (facts.state !== 'ok') {
       this.logger.info('storage.unit.removed', { volume: facts.state });
       return;
     }
     const dir = this.context.unit.dirName;
-    await this.store.removeUnitDir(dir);
-    await this.store.removeUnitPrivateStore(dir);
+    await this.unitStates.removeUnitDir(dir);
+    await this.unitStates.removeUnitPrivateStore(dir);
     this.logger.info('storage.unit.removed', { dir: `worker/${dir}`, privateStore: `.unit-private/${dir}` });
   }
 }

@@ -3,14 +3,16 @@
 
 import { inject, injectable } from 'inversify';
 import { releasesToRemove } from '../../domain/release-gc';
-import { BINARY_STORE, type BinaryStore } from '../../ports/binary-store';
 import { LOCK, type Lock } from '../../ports/lock';
 import { LOGGER, type Logger } from '../../ports/logger';
+import { RELEASE_STORE, type ReleaseStore } from '../../ports/release-store';
+import { UNIT_STATE_STORE, type UnitStateStore } from '../../ports/unit-state-store';
 
 @injectable()
 export class ReleaseCollector {
   constructor(
-    @inject(BINARY_STORE) private readonly store: BinaryStore,
+    @inject(RELEASE_STORE) private readonly store: ReleaseStore,
+    @inject(UNIT_STATE_STORE) private readonly unitStates: UnitStateStore,
     @inject(LOCK) private readonly lock: Lock,
     @inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -21,7 +23,7 @@ export class ReleaseCollector {
     const handle = await this.lock.tryAcquire();
     if (handle === undefined) return;
     try {
-      const states = await this.store.readUnitStates();
+      const states = await this.unitStates.readAll();
       const doomed = releasesToRemove({
         releases: (await this.store.listReleases()).map((r) => r.version),
         keep,

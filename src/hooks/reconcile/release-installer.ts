@@ -18,14 +18,16 @@ import {
 import { redactText, redactUrl } from '../../domain/redact';
 import type { ReleaseManifest } from '../../domain/release-manifest';
 import type { ConcourseVersion } from '../../domain/version';
-import { BINARY_STORE, type BinaryStore, type ReleaseCheck } from '../../ports/binary-store';
 import { CLOCK, type Clock } from '../../ports/clock';
+import { DOWNLOAD_PROGRESS_MARKER, type DownloadProgressMarker } from '../../ports/download-progress-marker';
 import { DOWNLOADER, DownloadError, type Downloader, type ReleaseSource } from '../../ports/downloader';
 import { HOOK_TOOLS, type HookTools, ResourceFetchError } from '../../ports/hook-tools';
 import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/hook-values';
 import { LOCK, type Lock, type LockHandle } from '../../ports/lock';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { RELEASE_INSPECTOR, type ReleaseInspector } from '../../ports/release-inspector';
+import { RELEASE_STORE, type ReleaseCheck, type ReleaseStore } from '../../ports/release-store';
+import { VOLUME_PROBE, type VolumeProbe } from '../../ports/volume-probe';
 import { INSTALL_POLICY, MACHINE_ARCH } from '../tokens';
 import { MEMORY_KEYS, UnitMemory } from './unit-memory';
 
@@ -39,7 +41,9 @@ export class ReleaseInstaller {
     @inject(HOOK_CONTEXT) private readonly context: HookContext,
     @inject(CHARM_CONFIG) private readonly config: CharmConfig,
     @inject(INSTALL_POLICY) private readonly policy: InstallPolicy,
-    @inject(BINARY_STORE) private readonly store: BinaryStore,
+    @inject(RELEASE_STORE) private readonly store: ReleaseStore,
+    @inject(VOLUME_PROBE) private readonly volume: VolumeProbe,
+    @inject(DOWNLOAD_PROGRESS_MARKER) private readonly progressMarker: DownloadProgressMarker,
     @inject(LOCK) private readonly lock: Lock,
     @inject(DOWNLOADER) private readonly downloader: Downloader,
     @inject(HOOK_TOOLS) private readonly tools: HookTools,
@@ -92,7 +96,7 @@ export class ReleaseInstaller {
           await quietly(() => handle.release(), this.logger, 'storage.lock.release.failed');
         }
       }
-      const progress = await this.store.readProgress();
+      const progress = await this.progressMarker.read();
       if (!announced) {
         announced = true;
         this.logger.info('storage.lock.wait', { version: v, holder: progress?.unit });
@@ -124,13 +128,13 @@ export class ReleaseInstaller {
 
     const releases = await this.store.listReleases();
     const needed = this.policy.neededBytes(releases.map((r) => r.bytes));
-    const facts = await this.store.inspect();
+    const facts = await this.volume.inspect();
     this.policy.assessSpace(facts, needed, v);
 
     const expectedSha1 = source.kind === 'url' ? await this.expectedSha1(v, source.url, handle.lost) : undefined;
     const staging = await this.store.openStaging(v, this.context.unit.dirName);
     const started = this.clock.now();
-    const marker = new ProgressMarker(this.store, {
+    const marker = new ProgressMarker(this.progressMarker, {
       version: v,
       unit: this.unit,
       host: hostname(),
@@ -168,14 +172,13 @@ export class ReleaseInstaller {
       this.policy.verifyVersion(v, await this.inspector.reportedVersion(staging.dir));
       // The lost signal is checked once more right before the publishing rename: a unit that lost the lock to a
       // stale takeover may have had its staging area reclaimed by the new holder.
-      const outcome = await this.store.publish(
-        staging,
-        { source: describe(source), bytes: result.bytes, sha1: result.sha1, sha256: result.sha256 },
-        this.unit,
-        new Date(this.clock.now()),
-        handle.lost,
-        () => this.logger.debug('storage.release.manifested', { version: v }),
-      );
+      const outcome = await this.store.publish(staging, {
+        tarball: { source: describe(source), bytes: result.bytes, sha1: result.sha1, sha256: result.sha256 },
+        publishedBy: this.unit,
+        publishedAt: new Date(this.clock.now()),
+        signal: handle.lost,
+        onManifested: () => this.logger.debug('storage.release.manifested', { version: v }),
+      });
       const published = await this.store.checkRelease(v);
       if (published.state !== 'published')
         throw new Error(`release ${v} not readable after publish: ${published.state}`);
@@ -199,7 +202,7 @@ export class ReleaseInstaller {
       // A lost lock means another unit may be downloading now: its marker is not ours to remove.
       if (!handle.lost.aborted) {
         await marker.settled();
-        await quietly(() => this.store.clearProgress(), this.logger, 'storage.marker.clear.failed');
+        await quietly(() => this.progressMarker.clear(), this.logger, 'storage.marker.clear.failed');
       }
     }
   }
@@ -309,14 +312,14 @@ class ProgressMarker {
   private lastWrite = 0;
 
   constructor(
-    private readonly store: BinaryStore,
+    private readonly marker: DownloadProgressMarker,
     private state: DownloadProgress,
   ) {}
 
   write(now: number): Promise<void> {
     this.lastWrite = now;
     const snapshot = { ...this.state, updatedAt: now };
-    this.chain = this.chain.then(() => this.store.writeProgress(snapshot)).catch(() => undefined);
+    this.chain = this.chain.then(() => this.marker.write(snapshot)).catch(() => undefined);
     return this.chain;
   }
 
