@@ -5,6 +5,7 @@
 import { inject, injectable } from 'inversify';
 import type { Dispatcher } from 'undici';
 import { CharmProblem } from '../domain/errors';
+import { latestReleaseProblem } from '../domain/latest-release-problems';
 import { ConcourseVersion } from '../domain/version';
 import {
   RELEASE_RESOLVER_SETTINGS,
@@ -48,19 +49,13 @@ export class GithubReleaseResolver implements ReleaseResolver {
       });
       const text = await readLimited(res.body, MAX_BODY);
       if (res.statusCode === 401) {
-        throw new CharmProblem('blocked', 'GitHub refused github-token (401): fix or clear it, or set version');
+        throw latestReleaseProblem({ kind: 'token-refused' });
       }
       if (res.statusCode === 403 || res.statusCode === 429) {
-        throw new CharmProblem(
-          'waiting',
-          'GitHub API rate limit reached while resolving the latest Concourse release: set github-token or version; retrying later',
-        );
+        throw latestReleaseProblem({ kind: 'rate-limited' });
       }
       if (res.statusCode !== 200) {
-        throw new CharmProblem(
-          'waiting',
-          `GitHub answered ${res.statusCode} for the latest Concourse release: set version, or wait for a retry`,
-        );
+        throw latestReleaseProblem({ kind: 'http-status', status: res.statusCode });
       }
       let tag: unknown;
       try {
@@ -69,16 +64,13 @@ export class GithubReleaseResolver implements ReleaseResolver {
         tag = undefined;
       }
       if (typeof tag !== 'string') {
-        throw new CharmProblem('blocked', 'GitHub’s latest Concourse release has no usable tag: set version');
+        throw latestReleaseProblem({ kind: 'no-tag' });
       }
       return ConcourseVersion.parse(tag, 'latest release tag').toString();
     } catch (error) {
       if (error instanceof CharmProblem) throw error;
-      throw new CharmProblem(
-        'waiting',
-        `Cannot reach GitHub to resolve the latest Concourse release (${error instanceof Error ? error.message : String(error)}): set version, or wait for a retry`,
-        { cause: error },
-      );
+      const detail = error instanceof Error ? error.message : String(error);
+      throw latestReleaseProblem({ kind: 'unreachable', detail, cause: error });
     } finally {
       await dispatcher.close().catch(() => undefined);
     }
