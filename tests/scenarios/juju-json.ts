@@ -83,7 +83,7 @@ const ShowUnitSchema = z.record(
       .array(
         z.object({
           endpoint: z.string(),
-          'local-unit': z.object({ data: z.record(z.string(), z.string()).optional() }).optional(),
+          'local-unit': z.object({ data: z.record(z.string(), z.string()).nullable().optional() }).optional(),
         }),
       )
       .optional(),
