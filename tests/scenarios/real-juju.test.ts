@@ -32,10 +32,12 @@ if (missing !== undefined) console.warn(title);
 const VOLUMES_ROOT = process.env.CONCOURSE_SCENARIO_VOLUMES ?? '/var/lib/concourse-scenarios';
 
 let model: ScenarioModel | undefined;
+let failed = false;
 afterEach(async () => {
-  // Kept for `juju debug-log`/`juju status` when asked (CI uploads them on failure), destroyed otherwise.
-  if (process.env.CONCOURSE_SCENARIO_KEEP !== '1') await model?.close();
+  // A failed scenario's model is kept when asked, for `juju debug-log` and `juju status` (CI uploads them).
+  if (!(failed && process.env.CONCOURSE_SCENARIO_KEEP_FAILED === '1')) await model?.close();
   model = undefined;
+  failed = false;
 });
 
 describe.skipIf(missing !== undefined)(title, () => {
@@ -46,7 +48,12 @@ describe.skipIf(missing !== undefined)(title, () => {
   for (const scenario of SCENARIOS) {
     test(scenario.name, async () => {
       model = await jujuScenarioModel({ charm: CHARM_PATH, volumesRoot: VOLUMES_ROOT });
-      await scenario.run(model);
+      try {
+        await scenario.run(model);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
     });
   }
 });
