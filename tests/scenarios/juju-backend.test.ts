@@ -158,7 +158,7 @@ describe('commands the real-Juju backend runs', () => {
     await b.deploy('concourse-ci', { units: 2, config: { mode: 'auto', version: '7.14.2' } });
     const changing = calls.filter(([p, verb]) => p !== 'juju' || verb !== 'status');
     expect(changing).toEqual([
-      ['juju', 'add-machine', '-m', 'scen', '-n', '2'],
+      ['juju', 'add-machine', '-m', 'scen', '-n', '2', '--base', 'ubuntu@24.04'],
       [SHARE_SCRIPT, '-m', 'scen', 'concourse-ci', '/srv/scenarios/scen/concourse-shared', '0', '1'],
       [
         'juju',
@@ -187,7 +187,7 @@ describe('commands the real-Juju backend runs', () => {
     expect(await b.addUnit('concourse-ci', 1)).toEqual(['concourse-ci/1']);
     const tail = calls.filter(([p, verb]) => p !== 'juju' || verb !== 'status').slice(-3);
     expect(tail).toEqual([
-      ['juju', 'add-machine', '-m', 'scen', '-n', '1'],
+      ['juju', 'add-machine', '-m', 'scen', '-n', '1', '--base', 'ubuntu@24.04'],
       [SHARE_SCRIPT, '-m', 'scen', 'concourse-ci', '/srv/scenarios/scen/vol', '1'],
       ['juju', 'add-unit', '-m', 'scen', 'concourse-ci', '-n', '1', '--to', '1'],
     ]);

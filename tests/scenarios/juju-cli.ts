@@ -7,6 +7,8 @@ import type { ConfigValues } from './scenario-model';
 export const UPDATE_STATUS_INTERVAL = '1m';
 /** The LXD disk device name the README tells operators to use; share-volume-lxd.sh adds it. */
 export const DEVICE_NAME = 'concourse-data';
+/** The charm's only base (charmcraft.yaml): machines made before deploy must match it or `deploy --to` refuses them. */
+const BASE = 'ubuntu@24.04';
 /** How long one `juju run` or `juju exec` may take before Juju itself gives up on it. */
 const TASK_WAIT = '10m';
 
@@ -19,7 +21,7 @@ export function jujuArgv(model: string) {
   return {
     addModel: (): string[] => ['add-model', model, '--no-switch'],
     modelConfig: (): string[] => ['model-config', ...m, `update-status-hook-interval=${UPDATE_STATUS_INTERVAL}`],
-    addMachines: (n: number): string[] => ['add-machine', ...m, '-n', String(n)],
+    addMachines: (n: number): string[] => ['add-machine', ...m, '-n', String(n), '--base', BASE],
     deploy: (charm: string, app: string, units: number, config: ConfigValues, to: readonly string[]): string[] => [
       'deploy',
       ...m,
