@@ -214,7 +214,7 @@ describe('commands the real-Juju backend runs', () => {
     ]);
   });
 
-  test('run, exec, config, integrate, show-unit, storage, debug-log → Juju’s argv with JSON output and the model', async () => {
+  test('run, exec, config, integrate, deploy postgresql, remove-unit, show-unit, storage, debug-log → Juju’s argv with the model', async () => {
     const { b, calls } = backend({
       run: { code: 1, stdout: RUN_FAILED_JSON, stderr: 'ERROR the following task failed' },
       exec: { code: 0, stdout: EXEC_OK_JSON, stderr: '' },
@@ -227,6 +227,8 @@ describe('commands the real-Juju backend runs', () => {
     expect((await b.exec('mysql/0', ['cat', '/var/lib/concourse/.volume-id'])).stdout).toBe('bumblebee');
     await b.config('web', { version: '7.14.3' });
     await b.integrate('worker:flight', 'web:tsa');
+    await b.deployPostgres();
+    await b.removeUnit('web/1');
     expect(await b.unitRelationData('wordpress/0', 'db')).toEqual({});
     expect(await b.storage()).toHaveLength(3);
     expect(await b.debugLog()).toEqual(['unit-a-0: 10:00:00 INFO unit.a/0.juju-log x']);
@@ -258,6 +260,8 @@ describe('commands the real-Juju backend runs', () => {
       ],
       ['juju', 'config', '-m', 'scen', 'web', 'version=7.14.3'],
       ['juju', 'integrate', '-m', 'scen', 'worker:flight', 'web:tsa'],
+      ['juju', 'deploy', '-m', 'scen', 'postgresql', '--channel', '16/stable'],
+      ['juju', 'remove-unit', '-m', 'scen', 'web/1', '--no-prompt'],
       ['juju', 'show-unit', '-m', 'scen', 'wordpress/0', '--format=json'],
       ['juju', 'storage', '-m', 'scen', '--format=json'],
       ['juju', 'debug-log', '-m', 'scen', '--replay', '--no-tail', '--level', 'INFO'],
