@@ -18,6 +18,17 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // plan.md's deployment scenarios on the simulator; `npm run test:juju` runs the same ones on real Juju.
+        test: {
+          name: 'scenarios',
+          include: ['tests/scenarios/**/*.test.ts'],
+          exclude: ['tests/scenarios/real-juju.test.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite needs on a fresh Debian/Ubuntu machine (CI starts from nothing):
-# sshfs and openssh-server for the shared volume over a real network filesystem. Idempotent; silent when present.
+# sshfs and openssh-server for the shared volume over a real network filesystem, jq for share-volume-lxd.sh.
+# Idempotent; silent when present.
 set -euo pipefail
 
 need=()
 command -v sshfs >/dev/null 2>&1 || need+=(sshfs)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+command -v jq >/dev/null 2>&1 || need+=(jq)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
