@@ -1,7 +1,9 @@
 // The .charm artifact: exactly what a unit runs, with dispatch executable, and metadata Juju accepts.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import yauzl from 'yauzl';
@@ -118,6 +120,35 @@ test('bundle → one self-contained file: requires only Node built-ins', () => {
   const required = new Set([...bundle.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]));
   const external = [...required].filter((r) => r !== undefined && !r.startsWith('node:') && !isBuiltin(r));
   expect(external).toEqual([]);
+});
+
+test('bundle run twice → the second compiles from the code cache the first left, which it keeps', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'packed-bundle-'));
+  try {
+    writeFileSync(join(dir, 'charm.cjs'), file('dist/charm.cjs'));
+    const cacheDir = join(dir, 'code-cache');
+    // No Juju environment: the charm refuses to run the hook, after the loader compiled and ran it.
+    const run = () =>
+      spawnSync(process.execPath, [join(dir, 'charm.cjs')], {
+        env: { PATH: process.env.PATH, CONCOURSE_CHARM_CODE_CACHE_DIR: cacheDir },
+        encoding: 'utf8',
+      });
+    const first = run();
+    expect([first.status, first.stderr]).toEqual([
+      1,
+      'concourse-ci-machine: JUJU_DISPATCH_PATH "" is not a hook or an action\n',
+    ]);
+    const [name, ...others] = readdirSync(cacheDir);
+    expect(others).toEqual([]);
+    expect(name).toMatch(new RegExp(`^[0-9a-f]{32}-${process.version}-${process.arch}\\.v8cache$`));
+    const written = statSync(join(cacheDir, name ?? ''));
+    const second = run();
+    expect([second.status, second.stderr]).toEqual([first.status, first.stderr]);
+    // Replaced only when unusable (a new file renamed into place): the same inode means V8 accepted it.
+    expect(statSync(join(cacheDir, name ?? '')).ino).toBe(written.ino);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 function isBuiltin(name: string): boolean {
