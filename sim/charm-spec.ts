@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { ConfigValue, Endpoint } from './model-state';
+import { type ConfigValue, type Endpoint, parseSecretId } from './model-state';
 
 export class SimError extends Error {
   override name = 'SimError';
@@ -195,8 +195,18 @@ export function coerceConfigValue(spec: CharmSpec, key: string, value: string | 
   const bad = () => new SimError(`option "${key}" expected ${option.type}, got ${JSON.stringify(value)}`);
   switch (option.type) {
     case 'string':
-    case 'secret':
       return String(value);
+    case 'secret': {
+      // `juju config` takes the string as is, then checks it parses as a secret URI (`secret:<id>`, the bare id, or
+      // `secret://<uuid>/<id>`); the secret need not exist nor be granted yet (juju/juju
+      // apiserver/facades/client/application/application.go validateSecretConfig, core/secrets ParseURI;
+      // internal/charm/config.go secretC). Empty resets the option.
+      const text = String(value);
+      if (text !== '' && (typeof value !== 'string' || parseSecretId(text) === undefined)) {
+        throw new SimError(`invalid secret URI for option "${key}": secret URI "${text}" not valid`);
+      }
+      return text;
+    }
     case 'boolean':
       if (typeof value === 'boolean') return value;
       if (value === 'true' || value === 'false') return value === 'true';

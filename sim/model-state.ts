@@ -46,7 +46,11 @@ export const RelationViewSchema = z.object({
 export type RelationView = z.infer<typeof RelationViewSchema>;
 
 export const SecretGrantSchema = z.object({
-  relationId: z.number(),
+  /**
+   * The relation a charm granted over (`secret-grant -r`); absent for a user secret the operator granted to the whole
+   * application (`juju grant-secret <secret> <app>`), which holds whatever relations the application has.
+   */
+  relationId: z.optional(z.number()),
   app: z.string(),
   unit: z.optional(z.string()),
 });
@@ -55,7 +59,10 @@ export type SecretGrant = z.infer<typeof SecretGrantSchema>;
 export const SecretSchema = z.object({
   /** The 20-character id; the URI is `secret:<id>`. */
   id: z.string(),
+  /** The owning application; empty for a user secret (owned by the model: `juju add-secret`). */
   ownerApp: z.string(),
+  /** A user secret's name (`juju add-secret <name> ...`), unique in the model. */
+  name: z.optional(z.string()),
   /** Set for unit-owned secrets (`secret-add --owner unit`). */
   ownerUnit: z.optional(z.string()),
   label: z.optional(z.string()),

@@ -27,8 +27,9 @@ import type {
 import { RelationCommands } from './model/relation-commands';
 import { Scheduler } from './model/scheduler';
 import { Topology } from './model/topology';
+import { UserSecrets } from './model/user-secrets';
 import { ModelWorld } from './model/world';
-import type { Bag } from './model-state';
+import { type Bag, parseSecretId, secretUri } from './model-state';
 import { formatStatusTable, type SimStatus } from './status-table';
 import type { VolumeProvider } from './volume-provider';
 
@@ -45,6 +46,7 @@ export class SimModel {
   private readonly apps: AppCommands;
   private readonly relations: RelationCommands;
   private readonly commit: Commit;
+  private readonly userSecrets: UserSecrets;
   private readonly scheduler: Scheduler;
   private readonly direct: DirectRuns;
 
@@ -54,6 +56,7 @@ export class SimModel {
     this.apps = new AppCommands(world, topology);
     this.relations = new RelationCommands(world, topology);
     this.commit = new Commit(world, topology);
+    this.userSecrets = new UserSecrets(world);
     const runner = new HookRunner(world, new HookSetup(world, this.inspection), this.commit);
     this.scheduler = new Scheduler(world, topology, runner);
     this.direct = new DirectRuns(world, this.scheduler, runner);
@@ -238,9 +241,28 @@ export class SimModel {
     return this.commit.revokeSecret(uri, relationId);
   }
 
-  /** A new revision of a secret (as its owner would `secret-set`): consumers tracking an older one get secret-changed. */
-  updateSecret(uri: string, content: Readonly<Bag>): Promise<void> {
+  /**
+   * A new revision of a secret (as its owner would `secret-set`, or the operator `juju update-secret` for a user
+   * secret, named by URI or name): consumers tracking an older one get secret-changed.
+   */
+  updateSecret(uriOrName: string, content: Readonly<Bag>): Promise<void> {
+    const uri = parseSecretId(uriOrName) === undefined ? secretUri(this.userSecrets.find(uriOrName).id) : uriOrName;
     return this.commit.updateSecret(uri, content);
+  }
+
+  /** `juju add-secret <name> key=value...`: a user secret owned by the model; returns its URI. */
+  async addUserSecret(name: string, content: Readonly<Bag>): Promise<string> {
+    return this.userSecrets.add(name, content);
+  }
+
+  /** `juju grant-secret <name|uri> <app>[,<app>]`: every unit of those applications may read it (no hook runs). */
+  async grantUserSecret(secret: string, apps: string | readonly string[]): Promise<void> {
+    this.userSecrets.grant(secret, typeof apps === 'string' ? apps.split(',') : apps);
+  }
+
+  /** `juju revoke-secret <name|uri> <app>[,<app>]`: their next secret-get answers `permission denied` (no hook runs). */
+  async revokeUserSecret(secret: string, apps: string | readonly string[]): Promise<void> {
+    this.userSecrets.revoke(secret, typeof apps === 'string' ? apps.split(',') : apps);
   }
 
   // ---------------------------------------------------------------- observation

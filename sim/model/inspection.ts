@@ -89,7 +89,8 @@ export class Inspection {
   secrets(): SecretInfo[] {
     return [...this.world.secretStore.values()].map((s) => ({
       uri: secretUri(s.id),
-      owner: s.ownerUnit ?? s.ownerApp,
+      owner: s.ownerUnit ?? (s.ownerApp === '' ? 'model' : s.ownerApp),
+      ...(s.name === undefined ? {} : { name: s.name }),
       label: s.label,
       revisions: structuredClone(s.revisions),
       grants: structuredClone(s.grants),

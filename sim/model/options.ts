@@ -153,10 +153,13 @@ export interface ExecResult {
 
 export interface SecretInfo {
   readonly uri: string;
+  /** The owning application or unit; `model` for a user secret. */
   readonly owner: string;
+  /** A user secret's name. */
+  readonly name?: string;
   readonly label: string | undefined;
   readonly revisions: ReadonlyArray<{ revision: number; content: Bag }>;
-  readonly grants: ReadonlyArray<{ relationId: number; app: string; unit?: string }>;
+  readonly grants: ReadonlyArray<{ relationId?: number; app: string; unit?: string }>;
   readonly consumers: Readonly<Record<string, { revision: number; label?: string }>>;
 }
 

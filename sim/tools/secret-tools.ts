@@ -178,12 +178,17 @@ function isOwner(ctx: HookContext, s: Secret): boolean {
   return s.ownerUnit === undefined ? s.ownerApp === ctx.snapshot.app : s.ownerUnit === ctx.snapshot.unit;
 }
 
+/**
+ * A grant made over a relation lasts as long as the relation; a user secret's grant (`juju grant-secret`, no
+ * relation) until `juju revoke-secret`. Anything else is refused as Juju refuses it: the secrets manager facade answers
+ * ErrPerm, `permission denied` (juju/juju apiserver/facades/agent/secretsmanager/secrets.go, getSecretContent: canRead).
+ */
 function isGranted(ctx: HookContext, s: Secret): boolean {
   return s.grants.some(
     (g) =>
       g.app === ctx.snapshot.app &&
       (g.unit === undefined || g.unit === ctx.snapshot.unit) &&
-      ctx.snapshot.relations.some((r) => r.id === g.relationId),
+      (g.relationId === undefined || ctx.snapshot.relations.some((r) => r.id === g.relationId)),
   );
 }
 

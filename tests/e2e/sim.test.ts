@@ -351,6 +351,54 @@ describe('hook tools', () => {
     expect(gone.stderr).toBe('ERROR secret "secret:0123456789abcdefghij" not found\n');
   });
 
+  test('user secrets → juju add/grant/revoke/update-secret as an operator runs them; config type secret checked as juju config does', async () => {
+    const sim = await deployed(2);
+    await sim.deploy('other', { units: 1 });
+    await sim.settle();
+    const uri = await sim.addUserSecret('oidc', { 'client-secret': 'v1' });
+    expect(uri).toMatch(/^secret:[0-9a-v]{20}$/);
+    await expect(sim.addUserSecret('oidc', { x: 'y' })).rejects.toThrow('secret with name "oidc" already exists');
+    expect(sim.secrets().find((s) => s.uri === uri)).toMatchObject({ owner: 'model', name: 'oidc', grants: [] });
+
+    // juju config checks only that the value parses as a secret URI (bare id and secret://<uuid>/<id> too).
+    await expect(sim.config(APP, { 'oidc-client-secret': 'hunter2' })).rejects.toThrow(
+      'invalid secret URI for option "oidc-client-secret": secret URI "hunter2" not valid',
+    );
+    await sim.config(APP, { 'oidc-client-secret': uri.slice('secret:'.length) });
+    await sim.config(APP, { 'oidc-client-secret': uri });
+    await sim.settle();
+    const configured = await sh(sim, `${APP}/1`, 'config-get oidc-client-secret');
+    expect(configured.stdout).toBe(`${uri}\n`);
+
+    const ungranted = await sh(sim, `${APP}/1`, `secret-get ${uri} client-secret`);
+    expect(ungranted).toMatchObject({ exitCode: 1, stderr: 'ERROR permission denied\n' });
+    await sim.grantUserSecret('oidc', APP);
+    expect(sim.pendingEvents()).toEqual({}); // Juju runs no hook on a grant
+    for (const unit of [`${APP}/0`, `${APP}/1`]) {
+      expect((await sh(sim, unit, `secret-get --refresh ${uri} client-secret`)).stdout).toBe('v1\n');
+    }
+    expect((await sh(sim, 'other/0', `secret-get ${uri}`)).stderr).toBe('ERROR permission denied\n');
+
+    await sim.updateSecret('oidc', { 'client-secret': 'v2' });
+    expect(sim.pendingEvents()).toEqual({
+      [`${APP}/0`]: [`${APP}/0 secret-changed`],
+      [`${APP}/1`]: [`${APP}/1 secret-changed`],
+    });
+    await sim.settle();
+    const env = ran(sim, `${APP}/1`).at(-1);
+    expect(env?.path).toBe('hooks/secret-changed');
+    expect(
+      (await sh(sim, `${APP}/1`, `secret-get ${uri} client-secret; secret-get --refresh ${uri} client-secret`)).stdout,
+    ).toBe('v1\nv2\n');
+
+    await sim.revokeUserSecret(uri, APP);
+    expect(sim.pendingEvents()).toEqual({}); // nor on a revoke: the unit finds out in its next hook
+    const revoked = await sh(sim, `${APP}/0`, `secret-get --refresh ${uri} client-secret`);
+    expect(revoked).toMatchObject({ exitCode: 1, stderr: 'ERROR permission denied\n' });
+    await expect(sim.grantUserSecret('nope', APP)).rejects.toThrow('secret "nope" not found');
+    await expect(sim.grantUserSecret(uri, 'ghost')).rejects.toThrow();
+  });
+
   test('systemctl → records every call, keeps state across hooks, fails what systemd would fail', async () => {
     const unitFile = (exec: string, type = 'simple') =>
       `printf '[Unit]\\nDescription=demo\\n[Service]\\nType=${type}\\nExecStart=${exec}\\n[Install]\\nWantedBy=multi-user.target\\n' > /etc/systemd/system/demo.service`;
