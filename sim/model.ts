@@ -93,6 +93,11 @@ export class SimModel {
     return this.world.toolServer.calls;
   }
 
+  /** The argv of every hook tool call so far (systemctl included), with the calling unit. */
+  toolArgv(): ReadonlyArray<{ readonly unit: string; readonly tool: string; readonly argv: readonly string[] }> {
+    return this.world.toolServer.argvLog;
+  }
+
   // ---------------------------------------------------------------- operator commands (settle() runs their hooks)
 
   /** `juju deploy <charm> <app> -n <units>`: queues each unit's first hooks; call settle() to run them. */

@@ -40,6 +40,8 @@ export class ToolServer {
   private readonly sockets = new Set<Socket>();
   /** Tool calls answered (for tests and benchmarks). */
   calls = 0;
+  /** Every call's unit, tool and argv, in order: tests scan them for secrets that must never be an argument. */
+  readonly argvLog: Array<{ readonly unit: string; readonly tool: string; readonly argv: readonly string[] }> = [];
   /** What a caller must have in JUJU_SIM_TOOL_TOKEN. */
   readonly token = randomBytes(16).toString('hex');
 
@@ -112,6 +114,7 @@ export class ToolServer {
         answer(1, '', 'ERROR sim tool server: refused: no valid JUJU_SIM_TOOL_TOKEN (tools run only in hooks)\n');
         return;
       }
+      this.argvLog.push({ unit: request.env.JUJU_UNIT_NAME ?? '', tool: request.name, argv: request.argv });
       try {
         const { code, out, err } = this.run(request);
         answer(code, out, err);

@@ -96,6 +96,8 @@ export interface WebServiceInput {
   readonly tsaPort: number;
   readonly postgres: PostgresConnection;
   readonly admin: { readonly username: string; readonly password: string };
+  /** Login and credential entries (the admin's included); without them, the admin alone. */
+  readonly access?: readonly EnvEntry[];
 }
 
 export interface TsaAddress {
@@ -203,8 +205,11 @@ export function renderWebService(input: WebServiceInput): RenderedService {
     ['CONCOURSE_TSA_HOST_KEY', KEY_FILES.tsaHostKey],
     ['CONCOURSE_TSA_AUTHORIZED_KEYS', KEY_FILES.authorizedWorkerKeys],
     ['CONCOURSE_TSA_BIND_PORT', String(tsaPort)],
-    ['CONCOURSE_ADD_LOCAL_USER', `${username}:${password}`],
-    ['CONCOURSE_MAIN_TEAM_LOCAL_USER', username],
+    // Who may log in and where pipelines' credentials come from: src/domain/auth, src/domain/credentials (issue 13).
+    ...(input.access ?? [
+      ['CONCOURSE_ADD_LOCAL_USER', `${username}:${password}`],
+      ['CONCOURSE_MAIN_TEAM_LOCAL_USER', username],
+    ]),
   ];
 
   return {

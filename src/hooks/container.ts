@@ -35,7 +35,7 @@ import {
   type DownloaderSettings,
 } from '../ports/downloader';
 import { HOOK_TOOL_RUNNER, HOOK_TOOLS, type HookTools } from '../ports/hook-tools';
-import { CHARM_CONFIG, HOOK_CONTEXT } from '../ports/hook-values';
+import { CHARM_CONFIG, HOOK_CONTEXT, RAW_CONFIG } from '../ports/hook-values';
 import { KEY_MAKER } from '../ports/key-maker';
 import { LOCK, LOCK_TIMING, type LockTiming } from '../ports/lock';
 import { LOGGER } from '../ports/logger';
@@ -61,10 +61,10 @@ import { ReleaseInstaller } from './reconcile/release-installer';
 import { Rollout } from './reconcile/rollout';
 import { ServiceApplier, START_SETTLE_MS } from './reconcile/service-applier';
 import { UnitMemory } from './reconcile/unit-memory';
+import { WebAccess } from './reconcile/web-access';
 import { WebKeysStore } from './reconcile/web-keys-store';
 import { INSTALL_POLICY, MACHINE_ARCH, RELEASE_COLLECTOR, RELEASE_INSTALLER } from './tokens';
 
-const RAW_CONFIG = Symbol.for('concourse-ci-machine/RawConfig');
 const MiB = 1024 * 1024;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -107,6 +107,7 @@ export function createContainer(context: HookContext, env: Environment): Contain
   c.bind(START_SETTLE_MS).toConstantValue(startSettleMs(env));
   c.bind(ServiceApplier).toSelf();
   c.bind(WebKeysStore).toSelf();
+  c.bind(WebAccess).toSelf();
   c.bind(PostgresLink).toSelf();
   c.bind(ConcourseRoles).toSelf();
   c.bind(Rollout).toSelf();

@@ -1,14 +1,13 @@
 // The packed charm running Concourse in the simulated model (issue 4): roles from `mode` and leadership, the two
 // services from the shared release, PostgreSQL over postgresql_client, TSA and worker keys over peers/tsa/flight,
 // ports, statuses, get-admin-password, and no restart for relation events that change nothing.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { POSTGRES_APP, type PostgresStub, relatePostgres } from '../../sim/concourse/postgres-stub';
 import { type ReleaseServer, startReleaseServer } from '../../sim/concourse/release-server';
 import type { SimModel } from '../../sim/model';
 import { SimModel as Model } from '../../sim/model';
 import { packedCharm } from '../support/packed-charm';
+import { active, allRelationData, allText, changes, env, mode, statusOf, unitFile } from '../support/unit-inspection';
 
 const WEB = 'concourse-server.service';
 const WORKER = 'concourse-worker.service';
@@ -25,65 +24,6 @@ afterAll(async () => {
 
 async function model(): Promise<SimModel> {
   return Model.create({ charm: await packedCharm() });
-}
-
-function statusOf(sim: SimModel, unit: string): [string, string] {
-  const u = sim.status().units.find((x) => x.name === unit);
-  return [u?.workload.kind ?? '?', u?.workload.message ?? '?'];
-}
-
-function unitFile(sim: SimModel, unit: string, path: string): string {
-  return readFileSync(sim.unitPath(unit, path), 'utf8');
-}
-
-function env(sim: SimModel, unit: string, file: 'web' | 'worker'): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of unitFile(sim, unit, `/etc/concourse/${file}.env`).split('\n')) {
-    const m = /^([A-Z_]+)="(.*)"$/.exec(line);
-    if (m?.[1] !== undefined && m[2] !== undefined) out[m[1]] = m[2].replace(/\\(.)/g, '$1');
-  }
-  return out;
-}
-
-function mode(sim: SimModel, unit: string, path: string): string {
-  return (statSync(sim.unitPath(unit, path)).mode & 0o777).toString(8);
-}
-
-/** Starts, restarts, stops and reloads the fake systemd saw on a unit (is-active and the like do not count). */
-function changes(sim: SimModel, unit: string): string[] {
-  return sim
-    .systemctlCalls(unit)
-    .filter((c) => ['start', 'restart', 'stop', 'reload', 'disable'].includes(c.argv[0] ?? ''))
-    .map((c) => c.argv.join(' '));
-}
-
-function active(sim: SimModel, unit: string, service: string): string | undefined {
-  return sim.serviceState(unit, service)?.active;
-}
-
-/** Every file under a directory, recursively (the volume), as text; `skip` names top-level entries left out. */
-function allText(dir: string, skip: readonly string[] = []): string {
-  let text = '';
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (skip.includes(entry.name)) continue;
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) text += allText(p);
-    else if (entry.isFile() && statSync(p).size < 4 * 1024 * 1024) text += readFileSync(p, 'latin1');
-  }
-  return text;
-}
-
-/** Every relation bag of every relation in the model, as one JSON text. */
-function allRelationData(sim: SimModel): string {
-  const bags: unknown[] = [];
-  const status = sim.status();
-  for (const rel of status.relations) {
-    for (const app of status.apps) {
-      bags.push(sim.relationData(rel.id, app.name));
-      for (const unit of app.units) bags.push(sim.relationData(rel.id, unit));
-    }
-  }
-  return JSON.stringify(bags);
 }
 
 describe('mode=auto, 3 units on one volume, with PostgreSQL', () => {

@@ -52,6 +52,7 @@ import { RelatedUnits } from './related-units';
 import { RelationOutbox } from './relation-outbox';
 import { ServiceApplier } from './service-applier';
 import { MEMORY_KEYS, UnitMemory } from './unit-memory';
+import { WebAccess } from './web-access';
 import { WebKeysStore } from './web-keys-store';
 
 export interface RolesInput {
@@ -90,6 +91,7 @@ export class ConcourseRoles {
     @inject(RelatedUnits) private readonly related: RelatedUnits,
     @inject(UnitMemory) private readonly memory: UnitMemory,
     @inject(RelationOutbox) private readonly outbox: RelationOutbox,
+    @inject(WebAccess) private readonly access: WebAccess,
   ) {}
 
   async converge(input: RolesInput): Promise<RolesOutcome> {
@@ -138,6 +140,8 @@ export class ConcourseRoles {
         version: input.version.toString(),
       };
       const postgres = await this.postgres.connection();
+      const admin = { username: this.config.initialAdminUsername, password: keys.adminPassword };
+      const access = await this.access.render(admin);
       const url = this.config.externalUrl ?? `http://${formatHostPort(address, this.config.webPort)}`;
       const service = renderWebService({
         volumeRoot: input.volumeRoot,
@@ -148,7 +152,8 @@ export class ConcourseRoles {
         peerAddress: address,
         tsaPort: DEFAULT_TSA_PORT,
         postgres,
-        admin: { username: this.config.initialAdminUsername, password: keys.adminPassword },
+        admin,
+        access: access.env,
       });
       const keyFiles = renderWebKeyFiles({
         sessionSigningKey: keys.sessionSigningKey,
@@ -156,7 +161,11 @@ export class ConcourseRoles {
         authorizedWorkerKeys: authorizedKeysFile([localWorkerKey, ...(await this.workerKeys())]),
       });
       await this.prepareConfigDirs();
-      await this.applier.apply(WEB_SERVICE, { ...service, ...keyFiles });
+      await this.applier.apply(WEB_SERVICE, {
+        ...service,
+        ...keyFiles,
+        restartFiles: [...keyFiles.restartFiles, ...access.files],
+      });
       return { offer, url, problem: undefined };
     } catch (error) {
       if (!(error instanceof CharmProblem)) throw error;

@@ -1,0 +1,54 @@
+// Hooks: who may log in to this unit's web and where pipelines' credentials come from. Reads the auth and
+// credential options, fetches each secret they name with `secret-get --refresh` (so `secret-changed` after
+// `juju update-secret` reconfigures the web in that hook), and hands the env entries and CA files to the web.
+
+import { inject, injectable } from 'inversify';
+import { type SecretContents, type SecretOption, unreadableSecret } from '../../domain/auth/secret-options';
+import { parseWebAuthOptions, renderWebAuth } from '../../domain/auth/web-auth';
+import type { RenderedFile } from '../../domain/concourse-services';
+import { WEB_ENV_FILE } from '../../domain/concourse-services';
+import {
+  appliedKeys,
+  parseCredentialOptions,
+  renderPipelineCredentials,
+} from '../../domain/credentials/pipeline-credentials';
+import type { HookContext } from '../../domain/hook-event';
+import type { EnvEntry } from '../../domain/service-values';
+import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
+import { HOOK_CONTEXT, RAW_CONFIG } from '../../ports/hook-values';
+import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
+
+export interface WebAccessOutcome {
+  readonly env: readonly EnvEntry[];
+  /** Public files (CA certificates) the env entries name: a change restarts the web. */
+  readonly files: readonly RenderedFile[];
+}
+
+@injectable()
+export class WebAccess {
+  constructor(
+    @inject(RAW_CONFIG) private readonly raw: Readonly<Record<string, unknown>>,
+    @inject(HOOK_CONTEXT) private readonly context: HookContext,
+    @inject(HOOK_TOOLS) private readonly tools: HookTools,
+    @inject(UNIT_FILES) private readonly files: UnitFiles,
+  ) {}
+
+  async render(admin: { readonly username: string; readonly password: string }): Promise<WebAccessOutcome> {
+    const auth = parseWebAuthOptions(this.raw);
+    const credentials = parseCredentialOptions(this.raw);
+    const contents: Partial<Record<SecretOption, Readonly<Record<string, string>>>> = {};
+    for (const ref of [...auth.secrets, ...credentials.secrets]) {
+      // Always the latest revision: the tracked one is what secret-changed just told us is out of date.
+      const content = await this.tools.secretGet({ id: ref.uri }, { refresh: true });
+      if (content === undefined) throw unreadableSecret(ref, this.context.unit.app);
+      contents[ref.option] = content;
+    }
+    const read: SecretContents = contents;
+    const login = renderWebAuth(auth, read, admin);
+    const pipeline = renderPipelineCredentials(credentials, read, appliedKeys(await this.files.read(WEB_ENV_FILE)));
+    const files = [...login.files, ...pipeline.files].map(
+      (f): RenderedFile => ({ ...f, mode: 0o644, owner: 'root', group: 'root' }),
+    );
+    return { env: [...login.env, ...pipeline.env], files };
+  }
+}

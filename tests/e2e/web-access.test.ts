@@ -1,0 +1,152 @@
+// The packed charm with login methods and pipeline credentials from Juju user secrets (issue 13): secrets read
+// only once granted, a rotated secret reconfigures the web once, a revoked grant is blocked naming the command that
+// fixes it, the encryption key's rotation keeps the old key, and no secret value reaches any other sink.
+
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { relatePostgres } from '../../sim/concourse/postgres-stub';
+import { type ReleaseServer, startReleaseServer } from '../../sim/concourse/release-server';
+import { SimModel } from '../../sim/model';
+import { packedCharm } from '../support/packed-charm';
+import { allRelationData, allText, changes, env, statusOf } from '../support/unit-inspection';
+
+const APP = 'concourse-ci';
+const UNIT = `${APP}/0`;
+const WEB = 'concourse-server.service';
+const K1 = 'k1-0123456789abcdef0123456789abc';
+const K2 = 'k2-0123456789abcdef0123456789abc';
+const SECRET_VALUES = ['oidc-secret-v1', 'oidc-secret-v2', K1, K2, 'alice-pass-1'];
+
+let server: ReleaseServer;
+let sim: SimModel;
+const uris: Record<string, string> = {};
+
+const webRestarts = () => changes(sim, UNIT).filter((c) => c.endsWith(WEB) && /^(start|restart)/.test(c)).length;
+
+beforeAll(async () => {
+  server = await startReleaseServer();
+  await server.addRelease({ version: '7.14.2', fillerBytes: 1024 * 1024 });
+  sim = await SimModel.create({ charm: await packedCharm() });
+  await sim.deploy(APP, {
+    units: 1,
+    config: { mode: 'web', version: '7.14.2', 'download-url': server.downloadUrlTemplate },
+  });
+  await relatePostgres(sim, APP);
+  await sim.settle();
+});
+afterAll(async () => {
+  await sim?.close();
+  await server?.close();
+});
+
+describe('login methods and credentials from Juju user secrets', () => {
+  test('secrets configured but not granted → blocked naming the option and the grant-secret command', async () => {
+    expect(statusOf(sim, UNIT)[0]).toBe('active');
+    uris.oidc = await sim.addUserSecret('oidc', { 'client-secret': 'oidc-secret-v1' });
+    uris.enc = await sim.addUserSecret('enc', { key: K1 });
+    uris.users = await sim.addUserSecret('users', { alice: 'alice-pass-1' });
+    await sim.config(APP, {
+      'oidc-issuer': 'https://id.example',
+      'oidc-client-id': 'concourse',
+      'oidc-client-secret': uris.oidc,
+      'main-team-oidc-group': 'ops',
+      'encryption-key': uris.enc,
+      'extra-local-users': uris.users,
+      'main-team-local-user': 'admin,alice',
+    });
+    await sim.settle();
+    expect(statusOf(sim, UNIT)).toEqual([
+      'blocked',
+      `Cannot read the secret in extra-local-users (${uris.users}): juju grant-secret ${uris.users} ${APP}`,
+    ]);
+  });
+
+  test('granted → the next hook starts the web with every login method and the key', async () => {
+    for (const name of ['oidc', 'enc', 'users']) await sim.grantUserSecret(name, APP);
+    await sim.updateStatus(); // Juju runs no hook on a grant: update-status is the next one
+    expect(statusOf(sim, UNIT)[0]).toBe('active');
+    const web = env(sim, UNIT, 'web');
+    expect(web).toMatchObject({
+      CONCOURSE_OIDC_ISSUER: 'https://id.example',
+      CONCOURSE_OIDC_CLIENT_ID: 'concourse',
+      CONCOURSE_OIDC_CLIENT_SECRET: 'oidc-secret-v1',
+      CONCOURSE_MAIN_TEAM_OIDC_GROUP: 'ops',
+      CONCOURSE_ENCRYPTION_KEY: K1,
+      CONCOURSE_MAIN_TEAM_LOCAL_USER: 'admin,alice',
+    });
+    expect(web.CONCOURSE_ADD_LOCAL_USER).toMatch(/^admin:[^,]{16,},alice:alice-pass-1$/);
+    expect(web.CONCOURSE_OLD_ENCRYPTION_KEY).toBeUndefined();
+  });
+
+  test('the OIDC secret rotated (juju update-secret) → the web restarts once with the new value', async () => {
+    const before = webRestarts();
+    await sim.updateSecret('oidc', { 'client-secret': 'oidc-secret-v2' });
+    await sim.settle();
+    expect(env(sim, UNIT, 'web').CONCOURSE_OIDC_CLIENT_SECRET).toBe('oidc-secret-v2');
+    expect(webRestarts()).toBe(before + 1);
+    await sim.updateStatus();
+    expect(webRestarts()).toBe(before + 1);
+  });
+
+  test('the encryption key rotated → the new key, with the old one kept for the migration', async () => {
+    const before = webRestarts();
+    await sim.updateSecret('enc', { key: K2 });
+    await sim.settle();
+    expect(env(sim, UNIT, 'web')).toMatchObject({ CONCOURSE_ENCRYPTION_KEY: K2, CONCOURSE_OLD_ENCRYPTION_KEY: K1 });
+    expect(webRestarts()).toBe(before + 1);
+  });
+
+  test('the grant revoked → blocked with the command; the running web keeps running; granted again → active', async () => {
+    await sim.revokeUserSecret('oidc', APP);
+    await sim.updateStatus();
+    expect(statusOf(sim, UNIT)).toEqual([
+      'blocked',
+      `Cannot read the secret in oidc-client-secret (${uris.oidc}): juju grant-secret ${uris.oidc} ${APP}`,
+    ]);
+    expect(sim.serviceState(UNIT, WEB)?.active).toBe('active');
+    await sim.grantUserSecret('oidc', APP);
+    await sim.updateStatus();
+    expect(statusOf(sim, UNIT)[0]).toBe('active');
+  });
+
+  test('a main team with no way in → blocked with the reason; undone → active', async () => {
+    await sim.config(APP, { 'main-team-github-org': 'corp' });
+    await sim.settle();
+    expect(statusOf(sim, UNIT)).toEqual([
+      'blocked',
+      'The main team would have no way in: main-team-github-org needs GitHub login (set github-client-id, github-client-secret)',
+    ]);
+    await sim.config(APP, { 'main-team-github-org': null });
+    await sim.settle();
+    expect(statusOf(sim, UNIT)[0]).toBe('active');
+  });
+
+  test('no secret value in argv, logs, statuses, relation data, the volume or action results', async () => {
+    const admin = env(sim, UNIT, 'web').CONCOURSE_ADD_LOCAL_USER?.split(',')[0]?.split(':')[1] ?? '';
+    const action = await sim.runAction(UNIT, 'storage-status', {});
+    const argvBefore = sim.toolArgv().length;
+    const adminAction = await sim.runAction(UNIT, 'get-admin-password', {});
+    // Juju's action-set takes results only as arguments: get-admin-password's own call is the one exception.
+    const actionSets = sim
+      .toolArgv()
+      .slice(argvBefore)
+      .filter((c) => c.argv.join(' ').includes(admin));
+    expect(actionSets.map((c) => c.tool)).toEqual(['action-set']);
+    const sinks: Record<string, string> = {
+      argv: JSON.stringify(sim.toolArgv().filter((c) => !actionSets.includes(c))),
+      systemctl: JSON.stringify(sim.systemctlCalls(UNIT)),
+      debugLog: sim.debugLog().join('\n'),
+      hookOutput: sim.unitLog(UNIT),
+      statuses: JSON.stringify(sim.status()),
+      relationData: allRelationData(sim),
+      volume: allText(sim.volumeHostPath(UNIT), ['releases']),
+      actions: JSON.stringify([action, { ...adminAction, results: {}, stdout: '' }]),
+    };
+    expect(adminAction.results.password).toBe(admin); // the one action allowed to show a secret, and only its own
+    for (const [sink, text] of Object.entries(sinks)) {
+      for (const value of [...SECRET_VALUES, admin]) {
+        expect(text.includes(value), `${sink} holds a secret value`).toBe(false);
+      }
+    }
+    expect(sim.toolArgv().length).toBeGreaterThan(50);
+  });
+});
