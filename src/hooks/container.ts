@@ -61,6 +61,7 @@ import { ReleaseInstaller } from './reconcile/release-installer';
 import { Rollout } from './reconcile/rollout';
 import { ServiceApplier, START_SETTLE_MS } from './reconcile/service-applier';
 import { UnitMemory } from './reconcile/unit-memory';
+import { VaultKvLink } from './reconcile/vault-kv-link';
 import { WebAccess } from './reconcile/web-access';
 import { WebKeysStore } from './reconcile/web-keys-store';
 import { INSTALL_POLICY, MACHINE_ARCH, RELEASE_COLLECTOR, RELEASE_INSTALLER } from './tokens';
@@ -108,6 +109,7 @@ export function createContainer(context: HookContext, env: Environment): Contain
   c.bind(ServiceApplier).toSelf();
   c.bind(WebKeysStore).toSelf();
   c.bind(WebAccess).toSelf();
+  c.bind(VaultKvLink).toSelf();
   c.bind(PostgresLink).toSelf();
   c.bind(ConcourseRoles).toSelf();
   c.bind(Rollout).toSelf();

@@ -5,9 +5,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { relatePostgres } from '../../sim/concourse/postgres-stub';
 import { type ReleaseServer, startReleaseServer } from '../../sim/concourse/release-server';
+import { answerVaultKv, relateVaultKv, VAULT_CA } from '../../sim/concourse/vault-kv-stub';
 import { SimModel } from '../../sim/model';
 import { packedCharm } from '../support/packed-charm';
-import { allRelationData, allText, changes, env, statusOf } from '../support/unit-inspection';
+import { allRelationData, allText, changes, env, statusOf, unitFile } from '../support/unit-inspection';
 
 const APP = 'concourse-ci';
 const UNIT = `${APP}/0`;
@@ -118,6 +119,44 @@ describe('login methods and credentials from Juju user secrets', () => {
     await sim.config(APP, { 'main-team-github-org': null });
     await sim.settle();
     expect(statusOf(sim, UNIT)[0]).toBe('active');
+  });
+
+  test('vault-kv related → waiting for Vault; answered → the web logs in with this unit’s AppRole', async () => {
+    const rel = await relateVaultKv(sim, APP);
+    await sim.settle();
+    expect(statusOf(sim, UNIT)).toEqual(['waiting', 'Waiting for Vault (vault-kv) to send this unit its credentials']);
+    expect(sim.relationData(rel, APP)).toEqual({ mount_suffix: 'concourse' });
+    expect(sim.relationData(rel, UNIT)).toMatchObject({
+      nonce: expect.stringMatching(/^\S{16,}$/),
+      egress_subnet: '127.0.1.1/32',
+    });
+    const approles = await answerVaultKv(sim, rel, APP);
+    await sim.settle();
+    expect(statusOf(sim, UNIT)[0]).toBe('active');
+    expect(env(sim, UNIT, 'web')).toMatchObject({
+      CONCOURSE_VAULT_URL: 'https://10.1.2.3:8200',
+      CONCOURSE_VAULT_PATH_PREFIX: `/charm-${APP}-concourse`,
+      CONCOURSE_VAULT_AUTH_BACKEND: 'approle',
+      CONCOURSE_VAULT_AUTH_PARAM: `role_id:role-concourse-ci-0,secret_id:${approles[UNIT]?.secretId}`,
+      CONCOURSE_VAULT_CA_CERT: '/etc/concourse/auth/vault-kv-ca.pem',
+    });
+    expect(unitFile(sim, UNIT, '/etc/concourse/auth/vault-kv-ca.pem')).toBe(`${VAULT_CA}\n`);
+    SECRET_VALUES.push(approles[UNIT]?.secretId ?? 'missing');
+  });
+
+  test('vault-url set by hand as well as vault-kv → blocked: use one', async () => {
+    uris.token = await sim.addUserSecret('vault-token', { token: 'hvs.manual-token' });
+    await sim.grantUserSecret('vault-token', APP);
+    await sim.config(APP, { 'vault-url': 'https://vault.example:8200', 'vault-client-token': uris.token });
+    await sim.settle();
+    expect(statusOf(sim, UNIT)).toEqual([
+      'blocked',
+      'Vault is both set by hand (vault-url) and related (vault-kv): unset vault-url or remove the relation',
+    ]);
+    await sim.config(APP, { 'vault-url': null, 'vault-client-token': null });
+    await sim.settle();
+    expect(statusOf(sim, UNIT)[0]).toBe('active');
+    SECRET_VALUES.push('hvs.manual-token');
   });
 
   test('no secret value in argv, logs, statuses, relation data, the volume or action results', async () => {

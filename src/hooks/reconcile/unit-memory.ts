@@ -19,6 +19,8 @@ export const MEMORY_KEYS = {
    * then one whose units departed (going away), not one whose units have yet to join. Relation ids are never reused.
    */
   postgresJoined: 'postgres-joined',
+  /** This unit's nonce on vault-kv: the provider keys its AppRole secret by it. */
+  vaultKvNonce: 'vault-kv-nonce',
   /** The token of this unit's peer-view cache file (a UUID: constant size whatever the number of peers). */
   peerViewToken: 'peer-view-token',
 } as const;

@@ -1,6 +1,7 @@
 // Hooks: who may log in to this unit's web and where pipelines' credentials come from. Reads the auth and
 // credential options, fetches each secret they name with `secret-get --refresh` (so `secret-changed` after
-// `juju update-secret` reconfigures the web in that hook), and hands the env entries and CA files to the web.
+// `juju update-secret` reconfigures the web in that hook), adds Vault over `vault-kv` when related, and hands the
+// env entries and CA files to the web.
 
 import { inject, injectable } from 'inversify';
 import { type SecretContents, type SecretOption, unreadableSecret } from '../../domain/auth/secret-options';
@@ -12,11 +13,13 @@ import {
   parseCredentialOptions,
   renderPipelineCredentials,
 } from '../../domain/credentials/pipeline-credentials';
+import { InvalidInputError } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
 import type { EnvEntry } from '../../domain/service-values';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { HOOK_CONTEXT, RAW_CONFIG } from '../../ports/hook-values';
 import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
+import { VaultKvLink } from './vault-kv-link';
 
 export interface WebAccessOutcome {
   readonly env: readonly EnvEntry[];
@@ -31,6 +34,7 @@ export class WebAccess {
     @inject(HOOK_CONTEXT) private readonly context: HookContext,
     @inject(HOOK_TOOLS) private readonly tools: HookTools,
     @inject(UNIT_FILES) private readonly files: UnitFiles,
+    @inject(VaultKvLink) private readonly vaultKv: VaultKvLink,
   ) {}
 
   async render(admin: { readonly username: string; readonly password: string }): Promise<WebAccessOutcome> {
@@ -46,9 +50,15 @@ export class WebAccess {
     const read: SecretContents = contents;
     const login = renderWebAuth(auth, read, admin);
     const pipeline = renderPipelineCredentials(credentials, read, appliedKeys(await this.files.read(WEB_ENV_FILE)));
-    const files = [...login.files, ...pipeline.files].map(
+    const vault = await this.vaultKv.access();
+    if (vault !== undefined && pipeline.env.some(([k]) => k === 'CONCOURSE_VAULT_URL')) {
+      throw new InvalidInputError(
+        'Vault is both set by hand (vault-url) and related (vault-kv): unset vault-url or remove the relation',
+      );
+    }
+    const files = [...login.files, ...pipeline.files, ...(vault === undefined ? [] : [vault.file])].map(
       (f): RenderedFile => ({ ...f, mode: 0o644, owner: 'root', group: 'root' }),
     );
-    return { env: [...login.env, ...pipeline.env], files };
+    return { env: [...login.env, ...pipeline.env, ...(vault?.env ?? [])], files };
   }
 }
