@@ -23,13 +23,16 @@ const canUseraddPrefix =
   process.getuid?.() === 0 &&
   (spawnSync('useradd', ['--help'], { encoding: 'utf8' }).stdout ?? '').includes('--prefix');
 
+/** A private parent of the unit root, so that an escape to `<root>/..` lands where no other process writes. */
+let sandbox: string;
 let root: string;
 let files: FsUnitFiles;
 const children: Spawned[] = [];
 
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'unit-files-test-'));
-  await mkdir(join(root, 'etc'));
+  sandbox = await mkdtemp(join(tmpdir(), 'unit-files-test-'));
+  root = join(sandbox, 'unit');
+  await mkdir(join(root, 'etc'), { recursive: true });
   await writeFile(join(root, 'etc/passwd'), PASSWD);
   await writeFile(join(root, 'etc/group'), GROUP);
   files = new FsUnitFiles(root);
@@ -40,7 +43,7 @@ afterEach(async () => {
     c.child.kill('SIGKILL');
     await c.closed;
   }
-  await rm(root, { recursive: true, force: true });
+  await rm(sandbox, { recursive: true, force: true });
 });
 
 const keyFile = (over: Partial<RenderedFile> = {}): RenderedFile => ({
