@@ -47,6 +47,17 @@ export class FsUnitFiles implements UnitFiles {
     }
   }
 
+  async remove(path: string): Promise<boolean> {
+    try {
+      await rm(this.at(path));
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) return false;
+      throw error;
+    }
+    await this.syncDirectory(dirname(this.at(path)));
+    return true;
+  }
+
   async ensureDirectory(dir: DirectorySpec): Promise<void> {
     const path = this.at(dir.path);
     await mkdir(path, { recursive: true, mode: dir.mode });

@@ -18,6 +18,8 @@ export interface UnitFiles {
   write(file: RenderedFile): Promise<boolean>;
   /** The file's text, or undefined when it does not exist. */
   read(path: string): Promise<string | undefined>;
+  /** Removes the file; false when it was not there. */
+  remove(path: string): Promise<boolean>;
   /** Creates the directory (and parents) when missing, and sets its mode and owner. */
   ensureDirectory(dir: DirectorySpec): Promise<void>;
   /** Creates a system user and its group when missing (no login, no home). */

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type RenderedService, renderWebService, renderWorkerService } from '../../src/domain/concourse-services';
 import { parseUnitName } from '../../src/domain/hook-event';
 import { renderEnvFile } from '../../src/domain/service-values';
+import { parseFilesystemEndpoint } from '../../src/domain/shared-fs-endpoint';
+import { type MountClient, mountSpec, mountUnitName, renderMountFiles } from '../../src/domain/shared-fs-mount';
 import { ConcourseVersion } from '../../src/domain/version';
 import { workerLayout } from '../../src/domain/worker-layout';
 
@@ -134,6 +136,34 @@ describe.skipIf(SYSTEMD_ANALYZE === undefined)(
     });
   },
 );
+
+// The mount unit for a shared-fs relation: systemd checks that the file name is the one it derives from Where=,
+// so a wrong escaping fails here.
+describe.skipIf(SYSTEMD_ANALYZE === undefined)('shared-fs mount unit (skipped: systemd-analyze not installed)', () => {
+  const FSID = '0b1c5d2e-8f3a-4c6b-9d7e-1a2b3c4d5e6f';
+  const KEY = 'AQBq3XRlAAAAABAAtLb7IgkqcS7VTBP1o4QxVw==';
+  const endpoints = {
+    nfs: ['nfs://(10.0.0.5:2049)/srv/concourse', 'nfs-kernel'],
+    'cephfs kernel': [`cephfs://u@(10.0.0.1,10.0.0.2)/v?fsid=${FSID}&name=fs&auth=plain:${KEY}`, 'ceph-kernel'],
+    'ceph-fuse': [`cephfs://u@(10.0.0.1)/v?fsid=${FSID}&name=fs&auth=plain:${KEY}`, 'ceph-fuse'],
+  } as const;
+  async function verifyMount(where: string, nameFor: string, uri: string, client: MountClient): Promise<Run> {
+    if (SYSTEMD_ANALYZE === undefined) throw new Error('unreachable');
+    const fs = parseFilesystemEndpoint(uri, 'p');
+    const unit = renderMountFiles(fs, mountSpec(fs, client), where, KEY).find((f) => f.path.endsWith('.mount'));
+    const path = join(dir, 'units', mountUnitName(nameFor));
+    await writeFile(path, unit?.content ?? '');
+    return run(SYSTEMD_ANALYZE, ['verify', path]);
+  }
+  test.each(Object.entries(endpoints))('%s → exit 0 and no warning', async (_, [uri, client]) => {
+    const result = await verifyMount('/var/lib/concourse', '/var/lib/concourse', uri, client);
+    expect({ exitCode: result.exitCode, stderr: result.stderr.trim() }).toEqual({ exitCode: 0, stderr: '' });
+  });
+  test('unit file named for another path → verify fails (the check can fail)', async () => {
+    const result = await verifyMount('/var/lib/concourse', '/var/lib/other', endpoints.nfs[0], 'nfs-kernel');
+    expect(result.stderr).toMatch(/Where= setting doesn't match unit name/);
+  });
+});
 
 /** The generator prints `KEY=value`, shell-quoted when needed: double quotes with `"\`$` backslash-escaped. */
 function parseGeneratorOutput(text: string): Record<string, string> {

@@ -34,6 +34,9 @@ class MemoryDisk implements UnitFiles {
     if (this.failReads !== undefined) throw this.failReads;
     return this.files.get(path)?.content;
   }
+  async remove(path: string) {
+    return this.files.delete(path);
+  }
   async ensureDirectory(_: DirectorySpec) {}
   async ensureSystemUser(_: string) {}
   put(path: string, content: string) {

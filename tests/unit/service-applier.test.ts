@@ -63,6 +63,9 @@ class MemoryFiles implements UnitFiles {
   async read(path: string) {
     return this.files.get(path)?.content;
   }
+  async remove(path: string) {
+    return this.files.delete(path);
+  }
   async ensureDirectory(_: DirectorySpec) {}
   async ensureSystemUser(_: string) {}
 }
