@@ -64,6 +64,7 @@ import { UnitMemory } from './reconcile/unit-memory';
 import { VaultKvLink } from './reconcile/vault-kv-link';
 import { WebAccess } from './reconcile/web-access';
 import { WebKeysStore } from './reconcile/web-keys-store';
+import { bindSharedFs } from './shared-fs-bindings';
 import { INSTALL_POLICY, MACHINE_ARCH, RELEASE_COLLECTOR, RELEASE_INSTALLER } from './tokens';
 
 const MiB = 1024 * 1024;
@@ -165,6 +166,8 @@ export function createContainer(context: HookContext, env: Environment): Contain
   );
   c.bind(RELEASE_INSTALLER).to(ReleaseInstaller);
   c.bind(RELEASE_COLLECTOR).to(ReleaseCollector);
+  // The shared-fs relation: mounting NFS or CephFS at the storage location (issue 11).
+  bindSharedFs(c, context, env);
   return c;
 }
 

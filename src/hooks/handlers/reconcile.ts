@@ -38,6 +38,7 @@ import { RelationOutbox } from '../reconcile/relation-outbox';
 import type { ReleaseCollector } from '../reconcile/release-collector';
 import { quietly, type ReleaseInstaller } from '../reconcile/release-installer';
 import { Rollout } from '../reconcile/rollout';
+import { SharedFsMount } from '../reconcile/shared-fs';
 import { MEMORY_KEYS, UnitMemory, volumeIdentityKey } from '../reconcile/unit-memory';
 import { type Handler, INSTALL_POLICY, RELEASE_COLLECTOR, RELEASE_INSTALLER } from '../tokens';
 
@@ -62,6 +63,7 @@ export class ReconcileHandler implements Handler {
     @inject(LOGGER) private readonly logger: Logger,
     @inject(MOUNT_TABLE) private readonly mounts: MountTable,
     @inject(UNIT_FILES) private readonly files: UnitFiles,
+    @inject(SharedFsMount) private readonly sharedFs: SharedFsMount,
   ) {}
 
   async run(): Promise<void> {
@@ -84,6 +86,8 @@ export class ReconcileHandler implements Handler {
     // deposed leader nothing, so in mode=auto this write is how the old leader learns to stop its web, and it is
     // committed even when this hook ends blocked or waiting.
     this.outbox.toPeers({ [ROLES_KEY]: roles.join(',') });
+    // shared-fs relation: mount, remount or release NFS/CephFS at the location; attachVolume then adopts it.
+    await this.sharedFs.converge();
     const { facts, volumeId } = await this.attachVolume();
 
     const sharing = detectSharing(this.unit, volumeId, await this.peerView.volumes());

@@ -9,6 +9,7 @@ import { StorageProblem } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
 import { VOLUME_ID_KEY } from '../../domain/peer-data';
 import { volumesOf } from '../../domain/peer-view';
+import { MOUNT_SUMMARY_FILE } from '../../domain/shared-fs-mount';
 import { describeMount } from '../../domain/volume-identity';
 import { STORAGE_LOCATION } from '../../domain/volume-layout';
 import { detectSharing } from '../../domain/volume-sharing';
@@ -19,6 +20,7 @@ import { LOCK, type Lock } from '../../ports/lock';
 import { MOUNT_TABLE, type MountTable } from '../../ports/mount-table';
 import { PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
 import { RELEASE_STORE, type ReleaseStore } from '../../ports/release-store';
+import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
 import { UNIT_STATE_STORE, type UnitStateStore } from '../../ports/unit-state-store';
 import { VOLUME_PROBE, type VolumeProbe } from '../../ports/volume-probe';
 import type { Handler } from '../tokens';
@@ -38,6 +40,7 @@ export class StorageStatusAction implements Handler {
     @inject(LOCK) private readonly lock: Lock,
     @inject(PEER_RELATION) private readonly peers: PeerRelation,
     @inject(MOUNT_TABLE) private readonly mounts: MountTable,
+    @inject(UNIT_FILES) private readonly files: UnitFiles,
   ) {}
 
   async run(): Promise<void> {
@@ -58,6 +61,7 @@ export class StorageStatusAction implements Handler {
       free: formatBytes(facts.freeBytes),
       total: formatBytes(facts.totalBytes),
       current: (await this.store.currentVersion()) ?? '(none)',
+      ...(await this.sharedFs()),
     };
 
     // The same rule the reconcile path uses (detectSharing): units whose published volume id is this one's.
@@ -102,7 +106,34 @@ export class StorageStatusAction implements Handler {
     out['used.volume'] = formatBytes(usage.volumeBytes);
     await this.tools.actionSet(out);
   }
+
+  private async sharedFs(): Promise<Record<string, string>> {
+    const text = await this.files.read(MOUNT_SUMMARY_FILE);
+    if (text === undefined) return {};
+    let summary: z.infer<typeof MountSummarySchema>;
+    try {
+      summary = MountSummarySchema.parse(JSON.parse(text));
+    } catch {
+      return { 'shared-fs.endpoint': '(unreadable mount record)' };
+    }
+    return {
+      'shared-fs.endpoint': summary.endpoint,
+      'shared-fs.source': summary.source,
+      'shared-fs.type': summary.type,
+      'shared-fs.client': summary.client === 'ceph-fuse' ? 'fuse (ceph-fuse)' : `kernel (${summary.client})`,
+      'shared-fs.options': summary.options,
+    };
+  }
 }
+
+/** What the charm mounted for the shared-fs relation (written without secrets when it mounted). */
+const MountSummarySchema = z.object({
+  endpoint: z.string(),
+  source: z.string(),
+  type: z.string(),
+  client: z.string(),
+  options: z.string(),
+});
 
 /** Juju action keys are lowercase letters, digits and hyphens, dots nest: `7.14.2` becomes `v7-14-2`. */
 export function actionKey(name: string): string {
