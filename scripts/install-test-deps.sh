@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite needs on a fresh Debian/Ubuntu machine (CI starts from nothing):
-# sshfs and openssh-server for the shared volume over a real network filesystem, jq for share-volume-lxd.sh.
-# Idempotent; silent when present.
+# sshfs and openssh-server for the shared volume over a real network filesystem, jq for share-volume-lxd.sh,
+# Debian's Ceph daemons and clients (and attr, for setfattr) for the shared-fs tests' single-node CephFS
+# (scripts/ceph-test-cluster.sh). Idempotent; silent when present.
 set -euo pipefail
 
 need=()
@@ -9,6 +10,12 @@ command -v sshfs >/dev/null 2>&1 || need+=(sshfs)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 command -v jq >/dev/null 2>&1 || need+=(jq)
+command -v ceph-mon >/dev/null 2>&1 || need+=(ceph-mon)
+command -v ceph-osd >/dev/null 2>&1 || need+=(ceph-osd)
+command -v ceph-mds >/dev/null 2>&1 || need+=(ceph-mds)
+command -v ceph-fuse >/dev/null 2>&1 || need+=(ceph-fuse)
+command -v ceph >/dev/null 2>&1 || need+=(ceph-common)
+command -v setfattr >/dev/null 2>&1 || need+=(attr)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
