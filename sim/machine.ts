@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { unpackCharm } from './charm-archive';
+import { activeNetMounts, prepareSharePoints, sharePoint } from './net-mounts';
 
 const run = promisify(execFile);
 
@@ -71,6 +72,8 @@ export interface MachineOptions {
   readonly nodeAlias: string;
   /** Dirs that are a separate local filesystem on the machine (bound from the unit's dir), as on a real one. */
   readonly localDirs: readonly string[];
+  /** Where the unit may mount a network filesystem itself (its storage locations): share points are made for them. */
+  readonly netMountLocations?: readonly string[];
 }
 
 /**
@@ -142,6 +145,7 @@ export class SimMachine {
     await mkdir(join(d, 'systemd'), { recursive: true });
     await mkdir(join(d, 'hooks'), { recursive: true });
     await unpackCharm(options.charmPath, m.charmDir);
+    if (options.mode === 'root') prepareSharePoints(d, options.netMountLocations ?? []);
     return m;
   }
 
@@ -205,6 +209,10 @@ export class SimMachine {
           `else rmdir ${loc} 2>/dev/null || rm -f ${loc}; fi`,
       );
     }
+    // Mounts the unit made itself (its systemd mount units, started in an earlier hook) sit on top, as on a machine.
+    for (const where of activeNetMounts(d)) {
+      lines.push(`mount --bind ${sh(sharePoint(d, where))} ${sh(where)}`);
+    }
     if (this.options.node === 'snap') {
       // No Node.js on the machine: the host's is kept at the alias (for the fakes), hidden everywhere on PATH.
       lines.push(`mount --bind ${sh(process.execPath)} ${sh(this.options.nodeAlias)}`);
@@ -230,9 +238,11 @@ export class SimMachine {
 
   /** Starts `argv` inside a fresh namespace of this machine, in its own process group (for kill). */
   spawn(opts: SpawnOptions): ChildProcess {
+    // Slave, not private: what is mounted later on a share point of the host (net-mounts.ts) reaches a running hook;
+    // nothing the hook mounts leaves its namespace, and the host's private mounts stay private.
     const ns =
       this.options.mode === 'root'
-        ? ['--mount', '--uts', '--propagation', 'private']
+        ? ['--mount', '--uts', '--propagation', 'slave']
         : ['--user', '--map-root-user', '--mount', '--uts', '--propagation', 'private'];
     return spawn('unshare', [...ns, '--', 'sh', '-c', this.mountScript(), 'sh', ...opts.argv], {
       cwd: opts.cwd,

@@ -136,6 +136,7 @@ export class ToolServer {
         return req.stdin;
       },
       callerPath: (p, final = 'follow') => resolveInRoot(root, req.cwd, p, final === 'follow'),
+      callerPid: req.pid,
     });
     return { code, out: out.join(''), err: err.join('') };
   }

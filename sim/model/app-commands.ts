@@ -241,6 +241,7 @@ export class AppCommands {
           nodeAlias: join(w.toolsPath, NODE_ALIAS),
           mode: w.mode,
           localDirs: w.profileOf(a.name).localDirs ?? [],
+          netMountLocations: Object.values(a.spec.storage).map((s) => s.location),
         });
     box?.setMounts(layers);
     const u: UnitRecord = {

@@ -222,11 +222,14 @@ export class ModelWorld {
         errors.push(e);
       }
     }
-    for (const m of await mountsUnder(this.root)) {
-      try {
-        await unmount(m);
-      } catch (e) {
-        errors.push(e);
+    // Several passes: a filesystem mounted on a unit's share point sits on the point's own bind (net-mounts.ts).
+    for (let pass = 0; pass < 3; pass++) {
+      for (const m of await mountsUnder(this.root)) {
+        try {
+          await unmount(m);
+        } catch (e) {
+          if (pass === 2) errors.push(e);
+        }
       }
     }
     const left = await mountsUnder(this.root);

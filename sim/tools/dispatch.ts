@@ -4,6 +4,7 @@
 import { actionFail, actionGet, actionLog, actionSet } from './action-tools';
 import { configGet, isLeader } from './config-tools';
 import { type Env, HookContext } from './hook-context';
+import { aptGet, mountNfsCommand } from './mount-units';
 import { closePort, networkGet, openedPorts, openPort, unitGet } from './network-tools';
 import { relationGet, relationIds, relationList, relationSet } from './relation-tools';
 import { resourceGet, stateDelete, stateGet, stateSet } from './resource-state-tools';
@@ -59,6 +60,8 @@ export function runTool(name: string, argv: readonly string[], env: Env, io: Too
   try {
     if (name === 'systemctl') return systemctl(argv, env, io);
     if (name === 'systemd-analyze') return systemdAnalyze(argv, io);
+    if (name === 'mount.nfs') return mountNfsCommand(argv, env, io);
+    if (name === 'apt-get') return aptGet(argv, env, io);
     const tool = isHookTool(name) ? HOOK_TOOLS[name] : undefined;
     if (tool === undefined) {
       io.err(`ERROR unknown hook tool "${name}"\n`);

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { EXITS_AT_START_MARKER } from '../sim-markers';
 import type { Env } from './hook-context';
+import { type MountDefinition, mountUnitStart, mountUnitStop } from './mount-units';
 import type { ToolIO } from './tool-io';
 
 export const UNIT_DIR = '/etc/systemd/system';
@@ -33,6 +34,8 @@ const LoadedUnitSchema = z.object({
   workingDirectory: z.string(),
   environmentFiles: z.array(z.string()),
   badSetting: z.optional(z.string()),
+  /** A `.mount` unit's [Mount] section: started by really mounting (mount-units.ts). */
+  mount: z.optional(z.object({ what: z.string(), where: z.string(), type: z.string(), options: z.string() })),
 });
 type LoadedUnit = z.infer<typeof LoadedUnitSchema>;
 
@@ -101,6 +104,20 @@ export function execPath(execStart: string): string {
 
 function loadUnit(text: string): LoadedUnit {
   const sections = parseUnitFile(text);
+  const mount = sections.get('Mount');
+  if (mount !== undefined) {
+    const [what, where, type, options] = ['What', 'Where', 'Type', 'Options'].map((k) => lastValue(mount, k));
+    return {
+      hash: createHash('sha256').update(text).digest('hex'),
+      type: 'mount',
+      execStart: '',
+      user: '',
+      workingDirectory: '',
+      environmentFiles: [],
+      badSetting: what === '' || where === '' ? 'Mount unit has no What= or Where=. Refusing.' : undefined,
+      mount: { what: what ?? '', where: where ?? '', type: type ?? '', options: options ?? '' },
+    };
+  }
   const service = sections.get('Service');
   const type = lastValue(service, 'Type') || 'simple';
   const execStart = lastValue(service, 'ExecStart');
@@ -167,6 +184,7 @@ class Systemd {
   constructor(
     unitDir: string,
     private readonly io: ToolIO,
+    private readonly env: Env,
   ) {
     this.stateDir = join(unitDir, 'systemd', 'units');
     mkdirSync(this.stateDir, { recursive: true });
@@ -242,6 +260,7 @@ class Systemd {
       this.save(name, state);
       return 0;
     }
+    if (unit.mount !== undefined) return this.startMount(name, unit.mount, state, note);
     const failure = runFailure(unit, this.io);
     const now = Date.now();
     state.since = now;
@@ -275,13 +294,34 @@ class Systemd {
     return 1;
   }
 
+  /** A mount unit: mounted for real, failed as systemd reports a failed mount helper. */
+  private startMount(name: string, mount: MountDefinition, state: ServiceState, note: UnitNote): number {
+    const outcome = mountUnitStart(mount, this.env, this.io);
+    state.since = Date.now();
+    state.starts += 1;
+    state.active = outcome.ok ? 'active' : 'failed';
+    state.failure = outcome.failure;
+    note.failure = outcome.failure;
+    this.save(name, state);
+    if (outcome.ok) return 0;
+    this.io.err(`Job for ${name} failed.\nSee "systemctl status ${name}" and "journalctl -xeu ${name}" for details.\n`);
+    return 1;
+  }
+
   stop(name: string, note: UnitNote): number {
     const state = this.state(name);
     if (state.loaded === null && this.fileText(name) === undefined) {
       this.io.err(`Failed to stop ${name}: Unit ${name} not loaded.\n`);
       return 5;
     }
-    this.definition(name, state, note);
+    const unit = this.definition(name, state, note);
+    if (unit?.mount !== undefined && state.active === 'active') {
+      const outcome = mountUnitStop(unit.mount, this.env, this.io);
+      if (!outcome.ok) {
+        note.failure = outcome.failure;
+        return 1;
+      }
+    }
     if (state.active !== 'inactive') state.since = Date.now();
     state.active = 'inactive';
     state.mainPid = 0;
@@ -414,7 +454,7 @@ export function systemctl(argv: readonly string[], env: Env, io: ToolIO): number
   }
   const [verb = 'list-units', ...rawUnits] = words;
   const units = rawUnits.map(normalise);
-  const sd = new Systemd(unitDir, io);
+  const sd = new Systemd(unitDir, io, env);
   const notes: UnitNote[] = units.map((name) => ({ name }));
   const quiet = flags.has('quiet');
   let code = 0;

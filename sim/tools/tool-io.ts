@@ -13,4 +13,6 @@ export interface ToolIO {
    * be reached from here. A final symlink is followed unless `final` is 'nofollow' (for rm, rename, symlink).
    */
   callerPath(path: string, final?: 'follow' | 'nofollow'): string;
+  /** The calling process (its mount namespace is the unit's, for this hook); undefined when run inside it. */
+  readonly callerPid?: number;
 }

@@ -35,7 +35,8 @@ export const HOOK_TOOL_NAMES = [
 ] as const;
 export type HookToolName = (typeof HOOK_TOOL_NAMES)[number];
 
-export const MACHINE_TOOL_NAMES = ['systemctl', 'systemd-analyze'] as const;
+/** `mount.nfs` and `apt-get` are stand-ins too: this kernel has no NFS client, and a hook must not install on the host. */
+export const MACHINE_TOOL_NAMES = ['systemctl', 'systemd-analyze', 'mount.nfs', 'apt-get'] as const;
 
 /** The tools that read stdin (`--file -`): only their client forwards it (a caller's pipe is not drained otherwise). */
 export const STDIN_TOOL_NAMES = ['relation-set', 'state-set', 'secret-add', 'secret-set'] as const;
