@@ -9,7 +9,8 @@ import { MountFailedError, type MountUnits } from '../ports/shared-fs-host';
 import { SYSTEMCTL_RUNNER, type SystemctlRunner } from './systemctl-service-manager';
 
 /** systemd's own lines about a mount unit, which say nothing the helper's lines do not say better. */
-const SYSTEMD_CHATTER = /^(Mounting |Mounted |Unmounting |Unmounted |Failed to mount |.*\.mount: )/;
+const SYSTEMD_CHATTER =
+  /^(Mounting |Mounted |Unmounting |Unmounted |Failed to mount |Job for |See "systemctl |.*\.mount: )/;
 
 @injectable()
 export class SystemctlMountUnits implements MountUnits {
@@ -46,11 +47,19 @@ export class SystemctlMountUnits implements MountUnits {
         (error, stdout) => resolve(error === null ? stdout : ''),
       );
     });
-    const own = journal
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l !== '' && !SYSTEMD_CHATTER.test(l));
-    const text = own.length > 0 ? own.slice(-3).join('; ') : fallback.trim().split('\n').slice(0, 3).join('; ');
+    const own = (text: string) =>
+      text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '' && !SYSTEMD_CHATTER.test(l));
+    const fromJournal = own(journal);
+    const fromSystemctl = own(fallback);
+    const text =
+      fromJournal.length > 0
+        ? fromJournal.slice(-3).join('; ')
+        : fromSystemctl.length > 0
+          ? fromSystemctl.slice(0, 3).join('; ')
+          : fallback.trim().split('\n').slice(0, 3).join('; ');
     return text.length > 300 ? `${text.slice(0, 297)}...` : text;
   }
 }

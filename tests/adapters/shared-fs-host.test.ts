@@ -163,6 +163,15 @@ describe('SystemctlMountUnits', () => {
     );
   });
 
+  test('no journal, the helper’s words on systemctl’s stderr → those words without systemd’s', async () => {
+    const said =
+      'echo "mount.nfs: access denied by server" >&2; echo "Job for var-lib-concourse.mount failed." >&2; exit 1';
+    const { units } = await setup('stderr', said, '', '');
+    await expect(units.mount('var-lib-concourse.mount', where)).rejects.toThrow(
+      /^mount\.nfs: access denied by server$/,
+    );
+  });
+
   test('start exits 0 but nothing is mounted (mount.fuse.ceph) → stopped again and refused', async () => {
     const journal = 'ceph-fuse[123]: fuse failed to start\nMount failed with status code: 1';
     const { units, record } = await setup('silent', 'exit 0', journal, '');
