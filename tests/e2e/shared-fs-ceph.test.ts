@@ -30,6 +30,7 @@ beforeAll(async () => {
   const port = String(40_000 + Math.floor(Math.random() * 9_000));
   const out = execFileSync('bash', [SCRIPT, 'start', join(clusterDir, 'cluster')], {
     encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CEPH_TEST_MON_PORT: port },
   });
   cluster = Object.fromEntries(
