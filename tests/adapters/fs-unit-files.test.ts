@@ -339,3 +339,20 @@ describe('ensureSystemUser', () => {
     expect(await readFile(join(root, 'etc/passwd'), 'utf8')).toBe(PASSWD);
   });
 });
+
+describe('remove', () => {
+  test('an existing file → true, and it is gone under the root', async () => {
+    await files.write(keyFile());
+    expect(await files.remove(keyFile().path)).toBe(true);
+    expect(await files.read(keyFile().path)).toBeUndefined();
+  });
+
+  test('a missing file → false, nothing else touched', async () => {
+    expect(await files.remove('/etc/concourse/shared-fs/ceph.keyring')).toBe(false);
+    expect(await files.read('/etc/passwd')).toBe(PASSWD);
+  });
+
+  test('a path escaping the root → refused', async () => {
+    await expect(files.remove('/etc/../../outside')).rejects.toThrow(/not a clean absolute path/);
+  });
+});
