@@ -4,12 +4,12 @@
 // even for an instant. `root` re-roots every path (tests use a scratch directory; hooks use `/`).
 
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdir, readFile, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { inject, injectable } from 'inversify';
 import type { RenderedFile } from '../domain/concourse-services';
 import type { DirectorySpec, UnitFiles } from '../ports/unit-files';
-import { writeAtomic } from './fs-durable';
+import { fsyncDir, writeAtomic } from './fs-durable';
 import { errorCode } from './fs-errors';
 
 /** The directory every absolute path is taken relative to: `/` in hooks. */
@@ -51,10 +51,10 @@ export class FsUnitFiles implements UnitFiles {
     try {
       await rm(this.at(path));
     } catch (error) {
-      if (isCode(error, 'ENOENT')) return false;
+      if (errorCode(error) === 'ENOENT') return false;
       throw error;
     }
-    await this.syncDirectory(dirname(this.at(path)));
+    await fsyncDir(dirname(this.at(path)));
     return true;
   }
 
