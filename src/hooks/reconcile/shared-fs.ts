@@ -124,6 +124,8 @@ export class SharedFsMount {
 
   private async cephKey(auth: CephAuth, provider: string): Promise<string> {
     if (auth.kind === 'plain') return auth.key;
+    // As the provider's lib reads it (filesystem_info.py CephfsInfo.from_uri: get_content(refresh=True)), so a key
+    // the provider rotated is followed: `secret-get <id> --refresh`, content key `key`.
     const content = await this.tools.secretGet({ id: auth.secretId }, { refresh: true });
     if (content === undefined) {
       throw new CharmProblem(
