@@ -53,8 +53,11 @@ wait_for() {
 }
 
 stop_cluster() {
-  local name pid
-  for name in mds.a osd.0 mon.a; do
+  local name pid clients=()
+  # Clients first (a ceph-fuse the caller unmounted may still be flushing): every client.* started with this
+  # ceph.conf wrote its pid file under run/, then the daemons.
+  for pid in "$dir"/run/client.*.pid; do [ -f "$pid" ] && clients+=("$(basename "$pid" .pid)"); done
+  for name in "${clients[@]}" mds.a osd.0 mon.a; do
     if alive "$name"; then
       pid=$(cat "$dir/run/$name.pid")
       kill "$pid" 2>/dev/null || true
