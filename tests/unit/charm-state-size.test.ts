@@ -189,9 +189,10 @@ async function scaleOut(n: number): Promise<{ state: JujuState; disk: MemoryDisk
 
 describe('charm state stays bounded', () => {
   let many: Awaited<ReturnType<typeof scaleOut>>;
+  // 400 in-memory hooks: a few seconds alone, several times that on a loaded 2-core machine. A bound for a hang.
   beforeAll(async () => {
     many = await scaleOut(200);
-  });
+  }, 60_000);
 
   test('200 peers with 4096-bit RSA keys → no charm-state value over 8 KiB, the same total as with 3', async () => {
     expect(rsa4096PublicKey('worker-123@concourse-ci-123').length).toBeGreaterThan(740);
