@@ -1,143 +1,132 @@
-// Benchmark: the spec's speed and size targets (SC-001, SC-002, SC-003), measured in the simulated model with the
-// packed charm and a local release server, written to bench/report.md. Targets live here, never in test timings.
+// Benchmark runner: the charm against what an operator would otherwise do, measured in the same run, and how its
+// cost grows with units. Writes bench/results/latest.json, latest.md and the SVG charts it embeds. Targets live here.
 //
-// npm run bench [-- --filler-mib 64 --units 3,10]
+// npm run bench [-- --quick] [-- --out bench/results]
 
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { deployWithPostgres, unitsOf } from '../sim/concourse/postgres-stub';
-import { type ReleaseServer, startReleaseServer } from '../sim/concourse/release-server';
-import { SimModel } from '../sim/model';
+import { startReleaseServer } from '../sim/concourse/release-server';
+import { writeCharts } from './lib/charts';
+import type { BenchContext } from './lib/context';
+import { deployPairs, NEXT_VERSION, VERSION } from './lib/deployments';
+import { Recorder, toJson, toMarkdown } from './lib/results';
+import { measureDownloadPipeline, type PipelineRelease } from './measure/download-pipeline';
+import { reportGrowth } from './measure/growth';
+import { measureHookOverhead } from './measure/hook-overhead';
+import { measureLock } from './measure/lock';
+import { reportSharedVsPerUnit } from './measure/shared-vs-per-unit';
+import { measureSshfsMany } from './measure/sshfs-many';
+import { measureUpgrade } from './measure/upgrade';
 
 const { values } = parseArgs({
   options: {
-    'filler-mib': { type: 'string', default: '64' },
-    units: { type: 'string', default: '3,10' },
-    out: { type: 'string', default: 'bench/report.md' },
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench/results' },
+    /** Comma-separated measurement numbers (1-7), for working on one; 1 and 2 always run together. */
+    only: { type: 'string' },
+    /** Size overrides (comma-separated unit counts) for a machine too small or too busy for the full sizes. */
+    units: { type: 'string' },
+    'upgrade-units': { type: 'string' },
+    'sshfs-units': { type: 'string' },
   },
 });
+const quick = values.quick === true;
+const outDir = values.out ?? 'bench/results';
 const MiB = 1024 * 1024;
-const fillerBytes = Number(values['filler-mib']) * MiB;
-const unitCounts = (values.units ?? '3').split(',').map(Number);
-const CHARM = 'concourse-ci-machine_amd64.charm';
+const only = values.only === undefined ? undefined : new Set(values.only.split(',').map((s) => s.trim()));
+const runs = (...ids: string[]): boolean => only === undefined || ids.some((id) => only.has(id));
 
-interface Row {
-  readonly what: string;
-  readonly value: string;
-  readonly target: string;
-  readonly ok: boolean | undefined;
-}
-const rows: Row[] = [];
-const row = (what: string, value: string, target = '', ok?: boolean) => {
-  rows.push({ what, value, target, ok });
-  console.log(`${what}: ${value}${target ? ` (target ${target}: ${ok ? 'met' : 'MISSED'})` : ''}`);
-};
+/** Sizes per measurement: --quick takes the smallest of each. */
+const SIZES = quick
+  ? { deployFillerMiB: 8, units: [1], extrapolateTo: [], pipelineMiB: [16, 32], upgrade: [2], sshfsUnits: 2 }
+  : {
+      deployFillerMiB: 64,
+      units: [1, 3, 10],
+      // 30 units twice (shared and per-unit) several times over is more than a 2-core machine shared with others
+      // can run in a bench: the figure is computed from the measured growth, and measurement 7 runs 30 units once.
+      extrapolateTo: [30],
+      pipelineMiB: [100, 320],
+      upgrade: [5, 20],
+      sshfsUnits: 30,
+    };
+const sizesFrom = (text: string | undefined, fallback: readonly number[]): number[] =>
+  text === undefined ? [...fallback] : text.split(',').map((n) => Number.parseInt(n, 10));
+const unitSizes = sizesFrom(values.units, SIZES.units);
+const upgradeSizes = sizesFrom(values['upgrade-units'], SIZES.upgrade);
+const sshfsUnits = sizesFrom(values['sshfs-units'], [SIZES.sshfsUnits])[0] ?? SIZES.sshfsUnits;
+const extrapolateTo = SIZES.extrapolateTo.filter((n) => !unitSizes.includes(n));
 
-function du(path: string): number {
-  return Number(execFileSync('du', ['-s', '-B1', path], { encoding: 'utf8' }).split(/\s/)[0]);
-}
+/** Pairs per size for measurements 1 and 2: fewer where one deployment takes minutes. */
+const runsFor = (units: number): number => (quick ? 1 : units >= 10 ? 2 : 3);
 
-/** Milliseconds from the `ms=` field of the first debug-log line with `event`. */
-function eventMs(sim: SimModel, event: string): number | undefined {
-  const line = sim.debugLog().find((l) => l.includes(` ${event} `));
-  const m = line === undefined ? null : / ms=(\d+)/.exec(line);
-  return m?.[1] === undefined ? undefined : Number(m[1]);
-}
-
-async function deploy(server: ReleaseServer, units: number) {
-  const sim = await SimModel.create({ charm: CHARM });
-  const before = server.downloads('7.14.2');
-  const started = Date.now();
-  await deployWithPostgres(sim, 'concourse-ci', {
-    units,
-    config: { mode: 'auto', version: '7.14.2', 'download-url': server.downloadUrlTemplate },
-  });
-  await sim.settle({ maxRounds: 1000 });
-  const ms = Date.now() - started;
-  const active = unitsOf(sim, 'concourse-ci').filter((u) => u.workload.kind === 'active').length;
-  return { sim, ms, active, downloads: server.downloads('7.14.2') - before };
-}
-
+const startedAt = new Date();
+const t0 = performance.now();
+const rec = new Recorder();
 const server = await startReleaseServer();
 try {
-  const release = await server.addRelease({ version: '7.14.2', fillerBytes });
-  row('Release tarball', `${(release.bytes / MiB).toFixed(1)} MiB`);
+  const releaseBytes = new Map<string, number>();
+  for (const version of [VERSION, NEXT_VERSION]) {
+    releaseBytes.set(version, (await server.addRelease({ version, fillerBytes: SIZES.deployFillerMiB * MiB })).bytes);
+  }
+  const ctx: BenchContext = { quick, rec, server, releaseBytes };
+  rec.note(`Deployments use a release tarball of ${((releaseBytes.get(VERSION) ?? 0) / MiB).toFixed(1)} MiB.`);
 
-  const single = await deploy(server, 1);
-  const singleBytes = du(single.sim.volumeHostPath('concourse-ci/0'));
-  row('1 unit: deploy to active', `${(single.ms / 1000).toFixed(1)} s`);
-  row('1 unit: download, verify, unpack, publish', `${eventMs(single.sim, 'storage.published') ?? '?'} ms`);
-  row('1 unit: volume bytes', `${(singleBytes / MiB).toFixed(1)} MiB`);
-
-  const addStarted = Date.now();
-  const before = server.downloads('7.14.2');
-  await single.sim.addUnit('concourse-ci');
-  await single.sim.settle();
-  const addMs = Date.now() - addStarted;
-  row('Unit added to a deployment (SC-002)', `${(addMs / 1000).toFixed(1)} s`, '< 180 s', addMs < 180_000);
-  row(
-    'Downloads for the added unit',
-    String(server.downloads('7.14.2') - before),
-    '0',
-    server.downloads('7.14.2') === before,
-  );
-  await single.sim.close();
-
-  for (const n of unitCounts) {
-    const many = await deploy(server, n);
-    const bytes = du(many.sim.volumeHostPath('concourse-ci/0'));
-    const ratio = bytes / singleBytes;
-    row(`${n} units at once: deploy to active`, `${(many.ms / 1000).toFixed(1)} s (${many.active}/${n} active)`);
-    row(`${n} units at once: downloads (SC-003)`, String(many.downloads), '1', many.downloads === 1);
-    row(`${n} units at once: volume vs 1 unit (SC-001)`, `${ratio.toFixed(3)}x`, '< 1.2x', ratio < 1.2);
-    const waits = many.sim.debugLog().filter((l) => l.includes(' storage.lock.acquired '));
-    const lockMs = waits.map((l) => Number(/ ms=(\d+)/.exec(l)?.[1] ?? 0));
-    row(`${n} units at once: longest wait for the lock`, `${Math.max(0, ...lockMs)} ms`);
-    await many.sim.close();
+  if (runs('1', '2')) {
+    console.log('1, 2: deployments, shared volume and shared-storage=none, pair by pair');
+    const bySize = await deployPairs(ctx, unitSizes, runsFor);
+    reportSharedVsPerUnit(ctx, bySize);
+    reportGrowth(ctx, bySize, extrapolateTo);
+  }
+  if (runs('1', '2') && extrapolateTo.length > 0) {
+    rec.note(
+      `${extrapolateTo.join(', ')} units with a bind-mounted volume are extrapolated on paper (quadratic fit of the measured sizes), not measured: this 2-core machine, shared with other work, cannot run them several times in a bench. Measurement 7 runs ${sshfsUnits} units once, on sshfs.`,
+    );
   }
 
-  // SC-003 for upgrades: 5 units move to the next release by the upgrade action, downloading it once; the web is
-  // restarted onto the new release (no stop), and every worker switches after it.
-  await server.addRelease({ version: '7.14.3', fillerBytes });
-  const five = await deploy(server, 5);
-  try {
-    const started = Date.now();
-    const before = server.downloads('7.14.3');
-    const result = await five.sim.runAction('concourse-ci/0', 'upgrade', { version: '7.14.3' });
-    await five.sim.settle({ maxRounds: 1000 });
-    const ms = Date.now() - started;
-    const on = unitsOf(five.sim, 'concourse-ci').filter((u) => u.workload.message.includes('(v7.14.3)')).length;
-    row(
-      '5 units: upgrade 7.14.2 → 7.14.3 by the action, to every unit on it',
-      `${(ms / 1000).toFixed(1)} s (${on}/5, action ${result.status})`,
+  if (runs('4')) {
+    console.log('4: download pipeline vs GNU');
+    const pipeline: PipelineRelease[] = [];
+    for (const [i, mib] of SIZES.pipelineMiB.entries()) {
+      const version = `9.0.${i}`;
+      const r = await server.addRelease({ version, fillerBytes: mib * MiB });
+      pipeline.push({ version, bytes: r.bytes, sha256: r.sha256 });
+    }
+    await measureDownloadPipeline(ctx, pipeline);
+  }
+  if (runs('5')) {
+    console.log('5: install lock');
+    await measureLock(ctx);
+  }
+  if (runs('3', '6')) {
+    console.log('3, 6: update-status overhead, then the upgrade, on the same deployment');
+    await measureUpgrade(ctx, runs('6') ? upgradeSizes : upgradeSizes.slice(0, 1), async (sim) => {
+      if (runs('3')) await measureHookOverhead(ctx, sim);
+    });
+  }
+  if (runs('7')) {
+    console.log('7: many units on sshfs');
+    await measureSshfsMany(ctx, sshfsUnits);
+  }
+  const asked = { upgrade: SIZES.upgrade, sshfs: [SIZES.sshfsUnits] };
+  if (upgradeSizes.join() !== asked.upgrade.join() || sshfsUnits !== SIZES.sshfsUnits) {
+    rec.note(
+      `This run used smaller sizes than the issue asks (upgrade of ${upgradeSizes.join(' and ')} units instead of ${asked.upgrade.join(' and ')}; ${sshfsUnits} units on sshfs instead of ${SIZES.sshfsUnits}): the machine, shared with other work, could not run the full sizes in the time the run had.`,
     );
-    const downloads = server.downloads('7.14.3') - before;
-    row('5 units: downloads for the upgrade (SC-003)', String(downloads), '1', downloads === 1);
-    const webCalls = five.sim.systemctlCalls('concourse-ci/0').filter((c) => c.t >= started);
-    const webStops = webCalls.filter((c) => c.argv[0] === 'stop').length;
-    const webRestarts = webCalls.filter((c) => c.argv[0] === 'restart').length;
-    row(
-      '5 units: web service stops / restarts during the upgrade',
-      `${webStops} / ${webRestarts}`,
-      '0 / 1',
-      webStops === 0 && webRestarts === 1,
-    );
-  } finally {
-    await five.sim.close();
   }
 } finally {
   await server.close();
 }
 
-const table = [
-  '| measurement | value | target | met |',
-  '| --- | --- | --- | --- |',
-  ...rows.map((r) => `| ${r.what} | ${r.value} | ${r.target} | ${r.ok === undefined ? '' : r.ok ? 'yes' : '**no**'} |`),
-].join('\n');
-writeFileSync(
-  values.out ?? 'bench/report.md',
-  `# concourse-ci-machine benchmark\n\n${new Date().toISOString()}, simulated model on this machine, release filler ${values['filler-mib']} MiB.\n\n${table}\n`,
-);
-console.log(`\nwrote ${values.out}`);
-if (rows.some((r) => r.ok === false)) process.exitCode = 1;
+mkdirSync(outDir, { recursive: true });
+const meta = {
+  startedAt: startedAt.toISOString(),
+  quick,
+  machine: `${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB, node ${process.version}`,
+  wallSeconds: (performance.now() - t0) / 1000,
+};
+const charts = await writeCharts(outDir, rec.charts);
+writeFileSync(join(outDir, 'latest.json'), toJson(meta, rec));
+writeFileSync(join(outDir, 'latest.md'), toMarkdown(meta, rec, charts));
+console.log(`\nwrote ${join(outDir, 'latest.json')}, latest.md and ${charts.length} charts`);

@@ -2,7 +2,8 @@
 # Installs the system packages the test suite needs on a fresh Debian/Ubuntu machine (CI starts from nothing):
 # sshfs and openssh-server for the shared volume over a real network filesystem, jq for share-volume-lxd.sh,
 # Debian's Ceph daemons and clients (and attr, for setfattr) for the shared-fs tests' single-node CephFS
-# (scripts/ceph-test-cluster.sh). Idempotent; silent when present.
+# (scripts/ceph-test-cluster.sh), curl and GNU time for the bench's baselines (`npm run bench`,
+# tests/e2e/bench-quick.test.ts). Idempotent; silent when present.
 set -euo pipefail
 
 need=()
@@ -16,6 +17,8 @@ command -v ceph-mds >/dev/null 2>&1 || need+=(ceph-mds)
 command -v ceph-fuse >/dev/null 2>&1 || need+=(ceph-fuse)
 command -v ceph >/dev/null 2>&1 || need+=(ceph-common)
 command -v setfattr >/dev/null 2>&1 || need+=(attr)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+[ -x /usr/bin/time ] || need+=(time)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
