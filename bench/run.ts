@@ -59,7 +59,7 @@ const sshfsUnits = sizesFrom(values['sshfs-units'], [SIZES.sshfsUnits])[0] ?? SI
 const extrapolateTo = SIZES.extrapolateTo.filter((n) => !unitSizes.includes(n));
 
 /** Pairs per size for measurements 1 and 2: fewer where one deployment takes minutes. */
-const runsFor = (units: number): number => (quick ? 1 : units >= 10 ? 2 : 3);
+const runsFor = (units: number): number => (quick ? 1 : units >= 10 ? 1 : 2);
 
 const startedAt = new Date();
 const t0 = performance.now();
