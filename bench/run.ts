@@ -4,7 +4,7 @@
 // npm run bench [-- --quick] [-- --out bench/results]
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startReleaseServer } from '../sim/concourse/release-server';
@@ -62,6 +62,7 @@ const extrapolateTo = SIZES.extrapolateTo.filter((n) => !unitSizes.includes(n));
 const runsFor = (units: number): number => (quick ? 1 : units >= 10 ? 1 : 2);
 
 const startedAt = new Date();
+const loadAtStart = loadavg()[0] ?? 0;
 const t0 = performance.now();
 const rec = new Recorder();
 const server = await startReleaseServer();
@@ -125,6 +126,7 @@ const meta = {
   quick,
   machine: `${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB, node ${process.version}`,
   wallSeconds: (performance.now() - t0) / 1000,
+  load: { start: loadAtStart, end: loadavg()[0] ?? 0 },
 };
 const charts = await writeCharts(outDir, rec.charts);
 writeFileSync(join(outDir, 'latest.json'), toJson(meta, rec));

@@ -72,11 +72,18 @@ export function fmt(n: number | undefined): string {
   return Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2);
 }
 
+/** A markdown table cell: the GNU pipeline's own `|` must not split the row. */
+function cell(text: string): string {
+  return text.replaceAll('|', '\\|');
+}
+
 export interface ReportMeta {
   readonly startedAt: string;
   readonly quick: boolean;
   readonly machine: string;
   readonly wallSeconds: number;
+  /** 1-minute load average at the start and the end: on a shared machine, what the absolute times ran under. */
+  readonly load?: { readonly start: number; readonly end: number };
 }
 
 export function toJson(meta: ReportMeta, rec: Recorder): string {
@@ -95,7 +102,7 @@ export function toMarkdown(
   const lines = [
     '# concourse-ci-machine benchmark',
     '',
-    `${meta.startedAt}, ${meta.quick ? '`--quick` (smallest sizes)' : 'full run'}, ${meta.machine}, ${Math.round(meta.wallSeconds)} s in all.`,
+    `${meta.startedAt}, ${meta.quick ? '`--quick` (smallest sizes)' : 'full run'}, ${meta.machine}, ${Math.round(meta.wallSeconds)} s in all${meta.load === undefined ? '' : `, load average ${meta.load.start.toFixed(1)} at the start and ${meta.load.end.toFixed(1)} at the end`}.`,
     'Every figure is the median of its runs (min–max beside it); a ratio is the median of ratios taken pair by pair in',
     'the same run. Figures marked *extrapolated* were not measured: they are computed from the measured growth.',
     '',
@@ -106,11 +113,11 @@ export function toMarkdown(
     lines.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const m of rec.measurements.filter((x) => x.group === g)) {
       const name = m.extrapolated ? `${m.name} (*extrapolated*)` : m.name;
-      const base = m.baseline === undefined ? '' : `${m.baseline}: ${fmt(m.baseline_median)} ${m.unit}`;
+      const base = m.baseline === undefined ? '' : cell(`${m.baseline}: ${fmt(m.baseline_median)} ${m.unit}`);
       const ratio = m.ratio === undefined ? '' : `${fmt(m.ratio)}x (${fmt(m.ratio_min)}–${fmt(m.ratio_max)})`;
       const met = m.met === undefined ? '' : m.met ? 'yes' : '**no**';
       lines.push(
-        `| ${name}${m.note ? ` — ${m.note}` : ''} | ${fmt(m.median)} ${m.unit} | ${fmt(m.min)}–${fmt(m.max)} | ${m.runs} | ${base} | ${ratio} | ${m.target ?? ''} | ${met} |`,
+        `| ${cell(name)}${m.note ? ` — ${cell(m.note)}` : ''} | ${fmt(m.median)} ${m.unit} | ${fmt(m.min)}–${fmt(m.max)} | ${m.runs} | ${base} | ${ratio} | ${m.target ?? ''} | ${met} |`,
       );
     }
     lines.push('');
@@ -126,7 +133,7 @@ export function toMarkdown(
       ? ['None.']
       : missed.map(
           (m) =>
-            `- ${m.group}: ${m.name} is ${fmt(m.ratio ?? m.median)}${m.ratio === undefined ? ` ${m.unit}` : 'x'}, target ${m.target}.`,
+            `- ${m.group}: ${m.name} is ${fmt(m.median)} ${m.unit}${m.ratio === undefined ? '' : ` (${fmt(m.ratio)}x ${m.baseline})`}, target ${m.target}.`,
         )),
     '',
   );
