@@ -35,6 +35,13 @@ export async function measureSshfsMany(ctx: BenchContext, units: number): Promis
       ...once(counts.settleMs / 1000),
     });
     rec.add({ group: GROUP, name: `${units} units: hooks run`, unit: 'hooks', ...once(counts.hooks) });
+    if (counts.downloads !== 1 || counts.errorLogs > 0) {
+      // What went wrong, in the charm's own words, so a missed target comes with its first lead.
+      const errors = [...new Set(sim.debugLog({ level: 'ERROR' }).map((l) => l.replace(/^.*?juju-log /, '')))];
+      rec.note(
+        `${units} units on sshfs: ${counts.downloads} downloads; the charm's ERROR lines: ${errors.slice(0, 5).join(' / ') || 'none'}.`,
+      );
+    }
   } finally {
     await sim.close();
   }
