@@ -4,6 +4,7 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { EXITS_AT_START_MARKER } from '../sim-markers';
+import { standInChecks } from './stand-in-checks';
 
 export type HostileVariant =
   | 'dotdot'
@@ -92,8 +93,8 @@ export async function buildReleaseTarball(opts: ReleaseTarballOptions): Promise<
     ...hostileEntries(opts.hostile, opts.absoluteTarget ?? DEFAULT_ABSOLUTE_TARGET),
     { type: 'file', path: 'concourse/bin/.filler', mode: 0o644, content: filler(`${version}/${arch}`, fillerBytes) },
     { type: 'dir', path: 'concourse/resource-types/' },
-    ...resourceType('registry-image', '1.12.0', version),
-    ...resourceType('git', '1.17.0', version),
+    ...resourceType('registry-image', '1.12.0'),
+    ...resourceType('git', '1.17.0'),
     { type: 'dir', path: 'concourse/fly-assets/' },
     { type: 'file', path: `concourse/fly-assets/fly-linux-${arch}.tgz`, mode: 0o644, content: flyAsset(version) },
     { type: 'file', path: 'concourse/fly-assets/fly-darwin-amd64.tgz', mode: 0o644, content: flyAsset(version) },
@@ -241,7 +242,7 @@ function hostileEntries(variant: HostileVariant | undefined, absoluteTarget: str
   }
 }
 
-function resourceType(name: string, typeVersion: string, version: string): TarEntry[] {
+function resourceType(name: string, typeVersion: string): TarEntry[] {
   const rootfs = buildTarGz([
     { type: 'dir', path: 'opt/' },
     { type: 'dir', path: 'opt/resource/' },
@@ -249,7 +250,8 @@ function resourceType(name: string, typeVersion: string, version: string): TarEn
     { type: 'file', path: 'opt/resource/in', mode: 0o755, content: '#!/bin/sh\necho "{}"\n' },
     { type: 'file', path: 'opt/resource/out', mode: 0o755, content: '#!/bin/sh\necho "{}"\n' },
   ]);
-  const metadata = `${JSON.stringify({ type: name, version: typeVersion, privileged: false, concourse: version })}\n`;
+  // As upstream's build writes it (`jq -n`, pretty-printed): release-layout.md, "Resource types".
+  const metadata = `${JSON.stringify({ type: name, version: typeVersion, privileged: false, unique_version_history: false }, null, 2)}\n`;
   return [
     { type: 'dir', path: `concourse/resource-types/${name}/` },
     { type: 'file', path: `concourse/resource-types/${name}/resource_metadata.json`, content: metadata },
@@ -280,6 +282,7 @@ DB_SCHEMA='${dbSchema}'
 # Down-migrations are appended here (the unit's own /var/lib), for tests to read.
 MIGRATIONS_LOG=/var/lib/concourse-stand-in/migrations.log
 
+${standInChecks(version)}
 usage() {
   echo 'usage: concourse --version | generate-key -t rsa|ssh -f FILE | migrate --supported-db-version | migrate --migrate-db-to-version=N | web | worker' >&2
   exit 2
@@ -361,7 +364,8 @@ case "$1" in
   --version|-v) echo "$VERSION" ;;
   generate-key) shift; generate_key "$@" ;;
   migrate) shift; migrate "$@" ;;
-  web|worker) serve "$1" ;;
+  web) check_web_env; serve web ;;
+  worker) check_worker_env; serve worker ;;
   *) usage ;;
 esac
 `;

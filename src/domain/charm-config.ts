@@ -2,6 +2,7 @@
 // option and what to set instead, because it becomes the unit's `blocked` status verbatim.
 
 import { z } from 'zod';
+import { FLAG_OPTIONS, type OperatorFlag, optionFlag, optionProblem, parseExtraEnv } from './concourse-options';
 import { InvalidInputError } from './errors';
 import { ConcourseVersion } from './version';
 
@@ -70,7 +71,25 @@ const schema = z.object({
       error: () => 'initial-admin-username must be 1-64 letters, digits, ".", "_" or "-"',
     }),
   'github-token': z.string().default(''),
+  'tsa-port': wholeNumber('tsa-port', 1, 65535).default(2222),
+  'enable-metrics': z.boolean({ error: () => 'enable-metrics must be true or false' }).default(false),
+  'metrics-port': wholeNumber('metrics-port', 1, 65535).default(9391),
+  'worker-drain-timeout': wholeNumber('worker-drain-timeout', 0, 86_400).default(300),
+  'web-extra-env': z.string().default(''),
+  'worker-extra-env': z.string().default(''),
+  ...Object.fromEntries(FLAG_OPTIONS.map((o) => [o.option, flagOptionSchema(o.option, o.type)])),
 });
+
+function flagOptionSchema(option: string, type: 'string' | 'int' | 'boolean') {
+  switch (type) {
+    case 'string':
+      return z.string({ error: () => `${option} must be text` }).default('');
+    case 'int':
+      return wholeNumber(option, 0, Number.MAX_SAFE_INTEGER).default(0);
+    case 'boolean':
+      return z.boolean({ error: () => `${option} must be true or false` }).default(false);
+  }
+}
 
 export interface CharmConfig {
   readonly mode: Mode;
@@ -88,6 +107,13 @@ export interface CharmConfig {
   readonly logLevel: CharmLogLevel;
   readonly initialAdminUsername: string;
   readonly githubToken: string | undefined;
+  readonly tsaPort: number;
+  /** The web's Prometheus endpoint port, when enable-metrics is on. */
+  readonly metricsPort: number | undefined;
+  readonly workerDrainTimeoutMs: number;
+  /** The operator's settings for `concourse web` (options, then web-extra-env), checked against the release later. */
+  readonly webFlags: readonly OperatorFlag[];
+  readonly workerFlags: readonly OperatorFlag[];
 }
 
 /** Parses `config-get` output; throws InvalidInputError listing every invalid option. */
@@ -98,6 +124,25 @@ export function parseCharmConfig(raw: Readonly<Record<string, unknown>>): CharmC
     throw new InvalidInputError(`Invalid config: ${reasons.join('; ')}`);
   }
   const c = result.data;
+  const values = c as unknown as Readonly<Record<string, string | number | boolean>>;
+  const flags = { web: [] as OperatorFlag[], worker: [] as OperatorFlag[] };
+  const problems: string[] = [];
+  for (const option of FLAG_OPTIONS) {
+    const flag = optionFlag(option, values[option.option] ?? '');
+    if (flag === undefined) continue;
+    const problem = optionProblem(flag, option.command);
+    if (problem === undefined) flags[option.command].push(flag);
+    else problems.push(problem);
+  }
+  for (const command of ['web', 'worker'] as const) {
+    const extra = parseExtraEnv(`${command}-extra-env`, c[`${command}-extra-env`]);
+    flags[command].push(...extra.flags);
+    problems.push(...extra.problems);
+  }
+  if (c['enable-metrics'] && c['metrics-port'] === c['web-port'])
+    problems.push('metrics-port must differ from web-port');
+  if (c['tsa-port'] === c['web-port']) problems.push('tsa-port must differ from web-port');
+  if (problems.length > 0) throw new InvalidInputError(`Invalid config: ${problems.join('; ')}`);
   const version = c.version.trim();
   return {
     mode: c.mode,
@@ -113,6 +158,11 @@ export function parseCharmConfig(raw: Readonly<Record<string, unknown>>): CharmC
     logLevel: c['log-level'],
     initialAdminUsername: c['initial-admin-username'],
     githubToken: c['github-token'] === '' ? undefined : c['github-token'],
+    tsaPort: c['tsa-port'],
+    metricsPort: c['enable-metrics'] ? c['metrics-port'] : undefined,
+    workerDrainTimeoutMs: c['worker-drain-timeout'] * 1000,
+    webFlags: flags.web,
+    workerFlags: flags.worker,
   };
 }
 

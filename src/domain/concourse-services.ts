@@ -8,6 +8,7 @@
 //   never on the shared volume (several web units must not race on one file), and holds the only copy of passwords.
 // - Key material is in files under /etc/concourse/keys, referenced by path: the env file never holds a key.
 
+import { mergeFlags, type OperatorFlag, prometheusEnv } from './concourse-options';
 import {
   adminPassword,
   adminUsername,
@@ -55,7 +56,6 @@ export const KEY_FILES = {
 
 /** The system user the web service runs as (created by the charm when missing). The worker runs as root. */
 export const CONCOURSE_USER = 'concourse';
-export const DEFAULT_TSA_PORT = 2222;
 
 /** A file as the charm should write it: content plus the ownership and mode it must have. */
 export interface RenderedFile {
@@ -98,6 +98,10 @@ export interface WebServiceInput {
   readonly admin: { readonly username: string; readonly password: string };
   /** Login and credential entries (the admin's included); without them, the admin alone. */
   readonly access?: readonly EnvEntry[];
+  /** Port of the Prometheus endpoint (all interfaces), when metrics are on. */
+  readonly metricsPort?: number | undefined;
+  /** The operator's settings (options, web-extra-env), checked against the release's flags. */
+  readonly flags?: readonly OperatorFlag[];
 }
 
 export interface TsaAddress {
@@ -113,6 +117,8 @@ export interface WorkerServiceInput {
   readonly layout: WorkerLayout;
   /** Every TSA the worker may register with (web units of this or the related application); at least one. */
   readonly tsa: readonly TsaAddress[];
+  /** The operator's settings (options, worker-extra-env), checked against the release's flags. */
+  readonly flags?: readonly OperatorFlag[];
 }
 
 const UNIT_HEADER = '# Written by the concourse-ci-machine charm on every change; local edits are lost.';
@@ -149,6 +155,10 @@ export function renderWebService(input: WebServiceInput): RenderedService {
   const tsaPort = check(port, input.tsaPort, 'TSA port');
   if (webPort === tsaPort) {
     throw new ServiceConfigProblem('blocked', `web-port ${webPort} is the TSA port: choose another web-port`);
+  }
+  const metricsPort = input.metricsPort === undefined ? undefined : check(port, input.metricsPort, 'metrics-port');
+  if (metricsPort === webPort || metricsPort === tsaPort) {
+    throw new ServiceConfigProblem('blocked', `metrics-port ${metricsPort} is taken by the web: choose another`);
   }
   const externalUrl = check(httpUrl, input.externalUrl, 'external-url');
   const peerAddress = check(host, input.peerAddress, 'peer address');
@@ -210,6 +220,7 @@ export function renderWebService(input: WebServiceInput): RenderedService {
       ['CONCOURSE_ADD_LOCAL_USER', `${username}:${password}`],
       ['CONCOURSE_MAIN_TEAM_LOCAL_USER', username],
     ]),
+    ...prometheusEnv(metricsPort),
   ];
 
   return {
@@ -217,7 +228,13 @@ export function renderWebService(input: WebServiceInput): RenderedService {
     unitFile: { path: WEB_UNIT_FILE, content: lines(unit), mode: 0o644, owner: 'root', group: 'root' },
     // The group lets the service's own user read its configuration (operators running `concourse` commands as it);
     // systemd itself reads EnvironmentFile= as root.
-    envFile: { path: WEB_ENV_FILE, content: renderEnvFile(env), mode: 0o640, owner: 'root', group: CONCOURSE_USER },
+    envFile: {
+      path: WEB_ENV_FILE,
+      content: renderEnvFile(mergeFlags('web', input.version, env, input.flags ?? [])),
+      mode: 0o640,
+      owner: 'root',
+      group: CONCOURSE_USER,
+    },
   };
 }
 
@@ -291,7 +308,13 @@ export function renderWorkerService(input: WorkerServiceInput): RenderedService 
   return {
     name: WORKER_SERVICE,
     unitFile: { path: WORKER_UNIT_FILE, content: lines(unit), mode: 0o644, owner: 'root', group: 'root' },
-    envFile: { path: WORKER_ENV_FILE, content: renderEnvFile(env), mode: 0o600, owner: 'root', group: 'root' },
+    envFile: {
+      path: WORKER_ENV_FILE,
+      content: renderEnvFile(mergeFlags('worker', input.version, env, input.flags ?? [])),
+      mode: 0o600,
+      owner: 'root',
+      group: 'root',
+    },
   };
 }
 

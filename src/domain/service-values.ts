@@ -45,7 +45,8 @@ export function formatHostPort(hostName: string, portNumber: number): string {
   return hostName.includes(':') ? `[${hostName}]:${portNumber}` : `${hostName}:${portNumber}`;
 }
 
-const ENV_KEY = /^[A-Z_][A-Z0-9_]*$/;
+// The worker reads the proxy settings under lowercase names (Concourse's explicit `env:` tags).
+const ENV_KEY = /^(?:[A-Z_][A-Z0-9_]*|http_proxy|https_proxy|no_proxy)$/;
 const CONTROL_OR_LONE_SURROGATE = /[\p{Cc}\p{Cs}]/u;
 
 export const port = z.number().int().min(1).max(65535);

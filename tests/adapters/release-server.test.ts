@@ -136,7 +136,10 @@ describe('buildReleaseTarball', () => {
     await mkdir(dir);
     await writeFile(join(work, 'r.tgz'), t.data);
     await run('tar', ['-xzf', join(work, 'r.tgz'), '-C', dir, '--strip-components', '1']);
-    const child = execFile(join(dir, 'bin', 'concourse'), ['web', '--bind-port', '8080']);
+    // The one flag `concourse web` requires (the stand-in refuses to start without it, as the real binary does).
+    const hostKey = join(work, 'tsa_host_key');
+    await writeFile(hostKey, '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n');
+    const child = execFile(join(dir, 'bin', 'concourse'), ['web'], { env: { CONCOURSE_TSA_HOST_KEY: hostKey } });
     const started = new Promise<string>((resolve) => child.stdout?.once('data', (d: Buffer) => resolve(String(d))));
     expect(await started).toContain(`concourse web ${V}`);
     expect(child.exitCode).toBeNull();

@@ -24,7 +24,6 @@ import {
   CONCOURSE_CONFIG_DIR,
   CONCOURSE_KEYS_DIR,
   CONCOURSE_USER,
-  DEFAULT_TSA_PORT,
   KEY_FILES,
   releaseBinary,
   renderWebKeyFiles,
@@ -135,7 +134,7 @@ export class ConcourseRoles {
       const address = (await this.tools.networkGet(PEER_ENDPOINT)).ingressAddress;
       offer = {
         host: address,
-        port: DEFAULT_TSA_PORT,
+        port: this.config.tsaPort,
         publicKey: keys.tsaHostPublicKey,
         version: input.version.toString(),
       };
@@ -150,10 +149,12 @@ export class ConcourseRoles {
         webPort: this.config.webPort,
         externalUrl: url,
         peerAddress: address,
-        tsaPort: DEFAULT_TSA_PORT,
+        tsaPort: this.config.tsaPort,
         postgres,
         admin,
         access: access.env,
+        metricsPort: this.config.metricsPort,
+        flags: this.config.webFlags,
       });
       const keyFiles = renderWebKeyFiles({
         sessionSigningKey: keys.sessionSigningKey,
@@ -203,6 +204,7 @@ export class ConcourseRoles {
       version: input.version,
       layout: input.layout,
       tsa: targets.tsa,
+      flags: this.config.workerFlags,
     });
     await this.prepareConfigDirs();
     await this.files.ensureDirectory({ path: input.layout.workDir, mode: 0o700, owner: 'root', group: 'root' });
@@ -269,7 +271,8 @@ export class ConcourseRoles {
     const web = roles.includes('web');
     const tsaRelated = (await this.related.ids(TSA_ENDPOINT)).length > 0;
     const wanted = new Set<number>(web ? [this.config.webPort] : []);
-    if (tsaPortNeeded({ mode: this.config.mode, roles, tsaRelated })) wanted.add(DEFAULT_TSA_PORT);
+    if (tsaPortNeeded({ mode: this.config.mode, roles, tsaRelated })) wanted.add(this.config.tsaPort);
+    if (web && this.config.metricsPort !== undefined) wanted.add(this.config.metricsPort);
     const opened = new Set(
       Object.keys(parseStringMap(await this.memory.get(MEMORY_KEYS.openedPorts)) ?? {}).map(Number),
     );

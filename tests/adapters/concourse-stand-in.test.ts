@@ -1,0 +1,161 @@
+// Adapter tests of the `concourse` stand-in the tests' release tarballs carry: started as a real child process with
+// the env files the charm renders (every option set), it starts; with an environment the real binary refuses, it
+// refuses in the same way. This is what makes "every CONCOURSE_* variable is a flag of its release" a tested claim.
+
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { x as extract } from 'tar';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildReleaseTarball } from '../../sim/concourse/release-tarball';
+import { CONCOURSE_KEYS_DIR, type RenderedService, releaseBinary } from '../../src/domain/concourse-services';
+import { ConcourseVersion } from '../../src/domain/version';
+import { CONFIGS, renderServices, serviceVariables } from '../support/service-renderings';
+
+const VERSIONS = ['7.14.2', '8.2.5'];
+let root: string;
+let keys: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'stand-in-test-'));
+  keys = join(root, 'keys');
+  await mkdir(keys);
+  for (const name of ['session_signing_key', 'tsa_host_key', 'worker_key']) {
+    await writeFile(join(keys, name), '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n');
+  }
+  for (const version of VERSIONS) {
+    const dir = join(root, 'releases', version);
+    await mkdir(dir, { recursive: true });
+    const tarball = join(root, `${version}.tgz`);
+    await writeFile(tarball, (await buildReleaseTarball({ version, fillerBytes: 16 })).data);
+    await extract({ file: tarball, cwd: dir, strip: 1 });
+  }
+});
+
+afterAll(async () => rm(root, { recursive: true, force: true }));
+
+interface Outcome {
+  readonly started: boolean;
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the stand-in; a long-running command counts as started once it prints its banner, and is then stopped. */
+function run(version: string, args: readonly string[], env: Readonly<Record<string, string>>): Promise<Outcome> {
+  const binary = releaseBinary(root, ConcourseVersion.parse(version));
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { env: { PATH: '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let started = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (!started && / \(stand-in\) running/.test(stdout)) {
+        started = true;
+        child.kill('SIGTERM');
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ started, code, stdout, stderr }));
+  });
+}
+
+/** The variables a service gets, with the key files moved to the test's own. */
+function environment(rendered: RenderedService): Record<string, string> {
+  return Object.fromEntries(
+    [...serviceVariables(rendered)].map(([k, v]) => [k, v.replaceAll(CONCOURSE_KEYS_DIR, keys)]),
+  );
+}
+
+function rendered(version: string, raw: Readonly<Record<string, unknown>>) {
+  const services = renderServices(version, raw, root);
+  return { web: environment(services.web), worker: environment(services.worker) };
+}
+
+describe('the stand-in accepts what the charm renders', () => {
+  for (const version of VERSIONS) {
+    for (const [label, raw] of Object.entries(CONFIGS)) {
+      test(`${version}, ${label} → web and worker start`, async () => {
+        const env = rendered(version, raw);
+        const web = await run(version, ['web'], env.web);
+        expect(web.stderr).toBe('');
+        expect(web.started).toBe(true);
+        const worker = await run(version, ['worker'], env.worker);
+        expect(worker.stderr).toBe('');
+        expect(worker.started).toBe(true);
+      });
+    }
+  }
+});
+
+describe('the stand-in refuses what the real binary refuses', () => {
+  const version = '7.14.2';
+
+  test.each(VERSIONS)('%s --version → the bare version and a newline, as the real binary prints it', async (v) => {
+    const out = await run(v, ['--version'], {});
+    expect(out).toMatchObject({ code: 0, stdout: `${v}\n`, stderr: '' });
+  });
+
+  test.each([['--version'], ['web'], ['generate-key', '-t', 'ssh', '-f', '/nonexistent/k']])(
+    'CONCOURSE_VERSION set, %s → panics (exit 2) before doing anything',
+    async (...args) => {
+      const out = await run(version, args, { ...rendered(version, {}).web, CONCOURSE_VERSION: '7.14.2' });
+      expect(out.code).toBe(2);
+      expect(out.stderr).toMatch(/^panic: /);
+      expect(out.started).toBe(false);
+    },
+  );
+
+  test('web without CONCOURSE_TSA_HOST_KEY → the required-flag error', async () => {
+    const { CONCOURSE_TSA_HOST_KEY: _gone, ...env } = rendered(version, {}).web;
+    const out = await run(version, ['web'], env);
+    expect(out).toMatchObject({ started: false, code: 1 });
+    expect(out.stderr).toContain("the required flag `--tsa-host-key' was not specified");
+  });
+
+  test('worker without CONCOURSE_WORK_DIR → the required-flag error', async () => {
+    const { CONCOURSE_WORK_DIR: _gone, ...env } = rendered(version, {}).worker;
+    const out = await run(version, ['worker'], env);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain("the required flag `--work-dir' was not specified");
+  });
+
+  test.each([
+    ['web', 'CONCOURSE_BIND_PORT', 'eighty', 'expected uint16'],
+    ['web', 'CONCOURSE_TSA_BIND_PORT', '70000', 'expected uint16'],
+    ['web', 'CONCOURSE_GC_FAILED_GRACE_PERIOD', '5 days', 'expected time.Duration'],
+    ['web', 'CONCOURSE_ENABLE_GLOBAL_RESOURCES', 'yes', 'expected bool'],
+    ['web', 'CONCOURSE_CONTAINER_PLACEMENT_STRATEGY', 'volume-locality,best', 'Allowed values are'],
+    ['web', 'CONCOURSE_SESSION_SIGNING_KEY', '/nonexistent/key', 'expected *flag.PrivateKey'],
+    ['worker', 'CONCOURSE_CONTAINERD_MAX_CONTAINERS', '1.5', 'expected int'],
+    ['worker', 'CONCOURSE_BAGGAGECLAIM_DRIVER', 'zfs', 'Allowed values are: detect naive btrfs overlay'],
+  ] as const)('%s with %s=%s → refused (%s)', async (command, name, value, message) => {
+    const out = await run(version, [command], { ...rendered(version, {})[command], [name]: value });
+    expect(out).toMatchObject({ started: false, code: 1 });
+    expect(out.stderr).toContain(message);
+  });
+
+  test('worker under containerd with a leftover CONCOURSE_GARDEN_* → refused as Concourse does', async () => {
+    const out = await run(version, ['worker'], {
+      ...rendered(version, {}).worker,
+      CONCOURSE_GARDEN_DNS_SERVER: '1.1.1.1',
+    });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('cannot use CONCOURSE_GARDEN_ environment variables with Containerd');
+  });
+
+  test('worker whose resource types hold an entry without resource_metadata.json → refused', async () => {
+    const types = join(root, 'stray-types');
+    await mkdir(join(types, 'git'), { recursive: true });
+    await writeFile(join(types, 'git', 'resource_metadata.json'), '{"type":"git"}\n');
+    await mkdir(join(types, 'leftover'));
+    const out = await run(version, ['worker'], { ...rendered(version, {}).worker, CONCOURSE_RESOURCE_TYPES: types });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('failed-to-read-resource-type-metadata');
+  });
+});
