@@ -9,6 +9,8 @@ export const CONCOURSE_CHARM = 'concourse-ci-machine';
 export const CONCOURSE_PROFILE: CharmProfile = {
   // A worker's runtime dir is the machine's own disk, never the shared volume (src/domain/worker-layout.ts).
   localDirs: ['/var/lib/concourse-worker'],
-  // The fake systemd decides a start's outcome at once: the charm need not wait for a service to stay up.
-  hookEnv: { CONCOURSE_CHARM_START_SETTLE_MS: '0' },
+  // The fake systemd decides a start's outcome at once: the charm need not wait for a service to stay up. It starts
+  // no process either, so nothing serves /api/v1/info: the charm's HTTP check of a started web is off (it is tested
+  // against real HTTP in tests/adapters/undici-web-probe.test.ts and at hook level in tests/unit/service-applier).
+  hookEnv: { CONCOURSE_CHARM_START_SETTLE_MS: '0', CONCOURSE_CHARM_WEB_READY_CHECK: 'off' },
 };

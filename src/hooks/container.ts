@@ -21,11 +21,13 @@ import { ProcMountTable } from '../adapters/proc-mount-table';
 import { effectiveLockTiming, lockTimingFromEnv, ProperLockfileLock } from '../adapters/proper-lockfile-lock';
 import { SystemClock } from '../adapters/system-clock';
 import { ExecSystemctlRunner, SYSTEMCTL_RUNNER, SystemctlServiceManager } from '../adapters/systemctl-service-manager';
+import { UndiciWebProbe } from '../adapters/undici-web-probe';
 import { type CharmConfig, LOG_LEVELS, parseCharmConfig } from '../domain/charm-config';
 import type { HookContext } from '../domain/hook-event';
 import { InstallPolicy } from '../domain/install-policy';
 import { nonEmpty } from '../domain/text';
 import { privateStoreRoot, STORAGE_LOCATION } from '../domain/volume-layout';
+import { WEB_READY_POLL_MS, WEB_READY_TIMEOUT_MS } from '../domain/web-readiness';
 import { CLOCK } from '../ports/clock';
 import { DOWNLOAD_PROGRESS_MARKER } from '../ports/download-progress-marker';
 import {
@@ -50,6 +52,7 @@ import { STORE_ROOT } from '../ports/store-root';
 import { UNIT_FILES } from '../ports/unit-files';
 import { LOCATION_UNIT_STATE_STORE, UNIT_STATE_STORE } from '../ports/unit-state-store';
 import { LOCATION_VOLUME_PROBE, VOLUME_PROBE } from '../ports/volume-probe';
+import { WEB_PROBE } from '../ports/web-probe';
 import { ReconcileHandler } from './handlers/reconcile';
 import { ConcourseRoles } from './reconcile/concourse-roles';
 import { PeerView } from './reconcile/peer-view';
@@ -59,7 +62,7 @@ import { RelationOutbox } from './reconcile/relation-outbox';
 import { ReleaseCollector } from './reconcile/release-collector';
 import { ReleaseInstaller } from './reconcile/release-installer';
 import { Rollout } from './reconcile/rollout';
-import { ServiceApplier, START_SETTLE_MS } from './reconcile/service-applier';
+import { ServiceApplier, START_SETTLE_MS, WEB_READY_TIMING, type WebReadyTiming } from './reconcile/service-applier';
 import { UnitMemory } from './reconcile/unit-memory';
 import { VaultKvLink } from './reconcile/vault-kv-link';
 import { WebAccess } from './reconcile/web-access';
@@ -107,6 +110,8 @@ export function createContainer(context: HookContext, env: Environment): Contain
   c.bind(UNIT_FILES).to(FsUnitFiles);
   c.bind(KEY_MAKER).to(ExecKeyMaker);
   c.bind(START_SETTLE_MS).toConstantValue(startSettleMs(env));
+  c.bind(WEB_PROBE).to(UndiciWebProbe);
+  c.bind(WEB_READY_TIMING).toConstantValue(webReadyTiming(env));
   c.bind(ServiceApplier).toSelf();
   c.bind(WebKeysStore).toSelf();
   c.bind(WebAccess).toSelf();
@@ -194,4 +199,13 @@ function startSettleMs(env: Environment): number {
   const ms = Number(raw);
   if (!Number.isInteger(ms) || ms < 0) throw new Error('CONCOURSE_CHARM_START_SETTLE_MS must be a whole number >= 0');
   return ms;
+}
+
+/**
+ * How long a started web may take to serve /api/v1/info. CONCOURSE_CHARM_WEB_READY_CHECK=off is for the simulator
+ * only, whose fake systemd starts no process (so nothing could ever answer); Juju never sets it.
+ */
+function webReadyTiming(env: Environment): WebReadyTiming | undefined {
+  if (env.CONCOURSE_CHARM_WEB_READY_CHECK === 'off') return undefined;
+  return { timeoutMs: WEB_READY_TIMEOUT_MS, pollMs: WEB_READY_POLL_MS };
 }

@@ -5,10 +5,13 @@ import { describe, expect, test } from 'vitest';
 import type { RenderedFile } from '../../src/domain/concourse-services';
 import { ServiceStartFailed } from '../../src/domain/errors';
 import type { DesiredService } from '../../src/domain/service-plan';
-import { ServiceApplier } from '../../src/hooks/reconcile/service-applier';
+import type { InfoAnswer } from '../../src/domain/web-readiness';
+import { ServiceApplier, type WebReadyTiming } from '../../src/hooks/reconcile/service-applier';
+import type { Clock } from '../../src/ports/clock';
 import type { Logger } from '../../src/ports/logger';
 import type { ServiceManager } from '../../src/ports/service-manager';
 import type { DirectorySpec, UnitFiles } from '../../src/ports/unit-files';
+import type { WebProbe } from '../../src/ports/web-probe';
 
 class FakeSystemd implements ServiceManager {
   readonly calls: string[] = [];
@@ -91,12 +94,44 @@ const desired = (version: string, tsa = 'a:2222', keys = 'k1'): DesiredService =
   reloadFiles: [{ path: '/etc/concourse/keys/k', content: keys, mode: 0o640, owner: 'root', group: 'root' }],
 });
 
-function setup() {
+/** A clock that only moves when the code under test sleeps: waiting bounds are checked without real time. */
+class FakeClock implements Clock {
+  t = 1_000_000;
+  now() {
+    return this.t;
+  }
+  async sleep(ms: number) {
+    this.t += ms;
+  }
+}
+
+/** /api/v1/info as the test scripts it: one answer per request, the last one repeated. */
+class ScriptedProbe implements WebProbe {
+  readonly urls: string[] = [];
+  constructor(private readonly answers: InfoAnswer[]) {}
+  async info(url: string) {
+    this.urls.push(url);
+    const answer = this.answers.length > 1 ? this.answers.shift() : this.answers[0];
+    if (answer === undefined) throw new Error('no scripted answer');
+    return answer;
+  }
+}
+
+const REFUSED: InfoAnswer = { kind: 'no-answer', reason: 'connection refused' };
+const info = (version: string): InfoAnswer => ({
+  kind: 'answer',
+  status: 200,
+  body: JSON.stringify({ version, worker_version: '2.5', feature_flags: {} }),
+});
+const TIMING = { timeoutMs: 180_000, pollMs: 1_000 };
+
+function setup(probe: WebProbe = new ScriptedProbe([REFUSED]), timing: WebReadyTiming | undefined = TIMING) {
   const systemd = new FakeSystemd();
   const files = new MemoryFiles();
+  const clock = new FakeClock();
   // A new applier per hook, as each hook is a new process; the files (and systemd) persist between them.
-  const hook = () => new ServiceApplier(systemd, files, quiet, 0);
-  return { systemd, files, hook };
+  const hook = () => new ServiceApplier(systemd, files, quiet, 0, probe, clock, timing);
+  return { systemd, files, hook, clock };
 }
 
 describe('ServiceApplier: the whole sequence of systemd calls of each apply', () => {
@@ -167,5 +202,67 @@ describe('ServiceApplier: the whole sequence of systemd calls of each apply', ()
     await hook().apply(NAME, undefined);
     expect(systemd.since()).toEqual([]);
     expect(await hook().applied(NAME)).toBeUndefined();
+  });
+});
+
+describe('ServiceApplier: a started web counts only once /api/v1/info answers with its version', () => {
+  const WEB = 'concourse-server.service';
+  const serving = { webPort: 8080, version: '7.14.3' };
+
+  test('refused, then the old release, then the new one → started after three polls, asked on 127.0.0.1', async () => {
+    const probe = new ScriptedProbe([REFUSED, REFUSED, info('7.14.2'), info('7.14.3')]);
+    const { hook, clock } = setup(probe);
+    const t0 = clock.now();
+    await hook().apply(WEB, desired('7.14.3'), serving);
+    expect(probe.urls).toEqual(Array(4).fill('http://127.0.0.1:8080/api/v1/info'));
+    expect(clock.now() - t0).toBe(3_000);
+  });
+
+  test('never serving → ServiceStartFailed naming the port, the version and the last answer, after exactly the bound', async () => {
+    const probe = new ScriptedProbe([{ kind: 'answer', status: 502, body: 'Bad Gateway' }]);
+    const { hook, clock, files } = setup(probe);
+    const t0 = clock.now();
+    const failed = hook().apply(WEB, desired('7.14.3'), serving);
+    await expect(failed).rejects.toBeInstanceOf(ServiceStartFailed);
+    await expect(failed).rejects.toThrow(
+      'Concourse web 7.14.3 not serving on port 8080 after 180 s (/api/v1/info: HTTP 502): see journalctl -u concourse-server.service',
+    );
+    expect(clock.now() - t0).toBe(180_000);
+    // Not remembered as applied: the next hook tries again.
+    expect(await files.read('/etc/concourse/.applied-concourse-server.service')).toBeUndefined();
+  });
+
+  test('the process dying while the check waits → failed at once, saying it stopped', async () => {
+    const { hook, systemd, clock } = setup(
+      new ScriptedProbe([
+        {
+          kind: 'no-answer',
+          get reason() {
+            systemd.active.delete('concourse-server.service');
+            return 'connection refused';
+          },
+        },
+      ]),
+    );
+    const t0 = clock.now();
+    await expect(hook().apply(WEB, desired('7.14.3'), serving)).rejects.toThrow(
+      '(/api/v1/info: connection refused, then it stopped)',
+    );
+    expect(clock.now() - t0).toBe(0);
+  });
+
+  test('nothing restarted → the API is not asked', async () => {
+    const probe = new ScriptedProbe([info('7.14.3')]);
+    const { hook } = setup(probe);
+    await hook().apply(WEB, desired('7.14.3'), serving);
+    await hook().apply(WEB, desired('7.14.3'), serving);
+    expect(probe.urls).toHaveLength(1);
+  });
+
+  test('no serving check asked (the worker) → no request', async () => {
+    const probe = new ScriptedProbe([REFUSED]);
+    const { hook } = setup(probe);
+    await hook().apply(NAME, desired('7.14.3'));
+    expect(probe.urls).toEqual([]);
   });
 });

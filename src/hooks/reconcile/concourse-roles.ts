@@ -162,11 +162,11 @@ export class ConcourseRoles {
         authorizedWorkerKeys: authorizedKeysFile([localWorkerKey, ...(await this.workerKeys())]),
       });
       await this.prepareConfigDirs();
-      await this.applier.apply(WEB_SERVICE, {
-        ...service,
-        ...keyFiles,
-        restartFiles: [...keyFiles.restartFiles, ...access.files],
-      });
+      await this.applier.apply(
+        WEB_SERVICE,
+        { ...service, ...keyFiles, restartFiles: [...keyFiles.restartFiles, ...access.files] },
+        { webPort: this.config.webPort, version: input.version.toString() },
+      );
       return { offer, url, problem: undefined };
     } catch (error) {
       if (!(error instanceof CharmProblem)) throw error;

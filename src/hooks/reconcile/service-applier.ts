@@ -19,12 +19,27 @@ import {
 import { ServiceStartFailed } from '../../domain/errors';
 import { type DesiredService, planService, planSteps, serviceFiles } from '../../domain/service-plan';
 import { nonEmpty } from '../../domain/text';
+import { infoUrl, judgeInfo, notServingMessage } from '../../domain/web-readiness';
+import { CLOCK, type Clock } from '../../ports/clock';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { SERVICE_MANAGER, type ServiceManager } from '../../ports/service-manager';
 import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
+import { WEB_PROBE, type WebProbe } from '../../ports/web-probe';
 
 /** How long a started service must stay up before it counts as started (ms). */
 export const START_SETTLE_MS = Symbol.for('concourse-ci-machine/StartSettleMs');
+/** How long a started web may take to serve /api/v1/info, and how often to ask; undefined: do not ask. */
+export const WEB_READY_TIMING = Symbol.for('concourse-ci-machine/WebReadyTiming');
+export interface WebReadyTiming {
+  readonly timeoutMs: number;
+  readonly pollMs: number;
+}
+
+/** What a started service must answer before it counts as started: the web's API, with the version it runs. */
+export interface ServingCheck {
+  readonly webPort: number;
+  readonly version: string;
+}
 
 @injectable()
 export class ServiceApplier {
@@ -33,9 +48,12 @@ export class ServiceApplier {
     @inject(UNIT_FILES) private readonly files: UnitFiles,
     @inject(LOGGER) private readonly logger: Logger,
     @inject(START_SETTLE_MS) private readonly settleMs: number,
+    @inject(WEB_PROBE) private readonly probe: WebProbe,
+    @inject(CLOCK) private readonly clock: Clock,
+    @inject(WEB_READY_TIMING) private readonly readyTiming: WebReadyTiming | undefined,
   ) {}
 
-  async apply(name: ConcourseServiceName, desired: DesiredService | undefined): Promise<void> {
+  async apply(name: ConcourseServiceName, desired: DesiredService | undefined, serving?: ServingCheck): Promise<void> {
     const marker = appliedMarker(name);
     const applied = await this.applied(name);
     let onDisk = applied;
@@ -68,10 +86,10 @@ export class ServiceApplier {
           await this.systemd.enable(name);
           break;
         case 'start':
-          await this.startOrExplain(name, () => this.systemd.start(name), 'start');
+          await this.startOrExplain(name, () => this.systemd.start(name), 'start', serving);
           break;
         case 'restart':
-          await this.startOrExplain(name, () => this.systemd.restart(name), 'restart');
+          await this.startOrExplain(name, () => this.systemd.restart(name), 'restart', serving);
           break;
         case 'reload':
           await this.systemd.reload(name);
@@ -98,7 +116,12 @@ export class ServiceApplier {
    * service succeeds once the binary was executed, even if it exits right after. A service that does not come up
    * is the operator's to look at: blocked, naming where to look; retried by the next hook.
    */
-  private async startOrExplain(name: string, run: () => Promise<void>, verb: string): Promise<void> {
+  private async startOrExplain(
+    name: string,
+    run: () => Promise<void>,
+    verb: string,
+    serving: ServingCheck | undefined,
+  ): Promise<void> {
     const explain = (cause: unknown) => {
       this.logger.error('service.start.failed', { service: name, verb, error: String(cause) });
       return new ServiceStartFailed(
@@ -114,6 +137,41 @@ export class ServiceApplier {
     }
     if (this.settleMs > 0) await new Promise((resolve) => setTimeout(resolve, this.settleMs));
     if (!(await this.systemd.isActive(name))) throw explain(new Error(`${name} is not active after ${verb}`));
+    if (serving !== undefined) await this.waitServing(name, serving);
+  }
+
+  /**
+   * Asks /api/v1/info until it answers with the expected version, the process dies, or the bound passes; only then
+   * is the web started (and the unit publishes running-version, letting workers follow).
+   */
+  private async waitServing(name: string, check: ServingCheck): Promise<void> {
+    const timing = this.readyTiming;
+    if (timing === undefined) return;
+    const started = this.clock.now();
+    const url = infoUrl(check.webPort);
+    let last = 'no answer yet';
+    for (;;) {
+      const left = started + timing.timeoutMs - this.clock.now();
+      const verdict = judgeInfo(check.version, await this.probe.info(url, Math.max(1, Math.min(left, 10_000))));
+      if (verdict.kind === 'serving') {
+        this.logger.info('service.serving', { service: name, version: check.version, ms: this.clock.now() - started });
+        return;
+      }
+      last = verdict.reason;
+      const waited = this.clock.now() - started;
+      const dead = !(await this.systemd.isActive(name));
+      if (dead || waited >= timing.timeoutMs) {
+        const message = notServingMessage(
+          check.webPort,
+          check.version,
+          dead ? `${last}, then it stopped` : last,
+          waited,
+        );
+        this.logger.error('service.not-serving', { service: name, version: check.version, reason: last, ms: waited });
+        throw new ServiceStartFailed(name, `${message}: see journalctl -u ${name}`);
+      }
+      await this.clock.sleep(Math.min(timing.pollMs, timing.timeoutMs - waited));
+    }
   }
 }
 

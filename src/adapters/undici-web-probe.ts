@@ -1,0 +1,49 @@
+// Adapter (WebProbe): one GET of the local web's /api/v1/info with undici, bounded in time and size, straight to
+// 127.0.0.1 (no proxy: Juju's proxy settings must not apply to loopback).
+
+import { injectable } from 'inversify';
+import { Agent, request } from 'undici';
+import type { InfoAnswer } from '../domain/web-readiness';
+import type { WebProbe } from '../ports/web-probe';
+
+/** /api/v1/info is a few hundred bytes; anything much larger is not Concourse. */
+const MAX_BODY = 64 * 1024;
+
+@injectable()
+export class UndiciWebProbe implements WebProbe {
+  async info(url: string, timeoutMs: number): Promise<InfoAnswer> {
+    // Its own dispatcher: whatever global one the downloader set up (a proxy) must not see loopback requests.
+    const dispatcher = new Agent({ connections: 1, pipelining: 0 });
+    try {
+      const res = await request(url, {
+        method: 'GET',
+        dispatcher,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+        headers: { accept: 'application/json' },
+      });
+      let body = '';
+      for await (const chunk of res.body) {
+        body += Buffer.from(chunk as Uint8Array).toString('utf8');
+        if (body.length > MAX_BODY) {
+          res.body.destroy();
+          return { kind: 'answer', status: res.statusCode, body: body.slice(0, MAX_BODY) };
+        }
+      }
+      return { kind: 'answer', status: res.statusCode, body };
+    } catch (error) {
+      return { kind: 'no-answer', reason: describe(error) };
+    } finally {
+      await dispatcher.destroy();
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (typeof code === 'string') return code;
+  if (error instanceof Error && error.name === 'TimeoutError') return 'no answer in time';
+  return error instanceof Error ? error.message : String(error);
+}
