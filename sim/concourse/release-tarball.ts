@@ -344,6 +344,35 @@ serve() {
   done
 }
 
+# The worker runs builds: one file each in $STAND_IN_STATE/builds (a test adds and removes them). As Concourse's
+# worker (release-layout.md section 4): SIGUSR1 lands and SIGUSR2 retires (no new work; exit 0 once no build is
+# left), SIGTERM exits at once and the builds still running are errored (appended to errored.log).
+serve_worker() {
+  state=\${STAND_IN_STATE:-/var/lib/concourse-stand-in}
+  mkdir -p "$state/builds"
+  drain=''
+  trap 'drain=landed; echo "worker landing"' USR1
+  trap 'drain=retired; echo "worker retiring"' USR2
+  trap 'kill $! 2>/dev/null; interrupt_builds; exit 0' TERM INT
+  echo "concourse worker $VERSION (stand-in) running"
+  while :; do
+    if [ -n "$drain" ] && [ -z "$(ls -A "$state/builds")" ]; then
+      echo "worker $drain $VERSION" >> "$state/events.log"
+      echo "worker $drain"
+      exit 0
+    fi
+    sleep 0.1 &
+    wait $!
+  done
+}
+
+interrupt_builds() {
+  for build in "$state/builds"/*; do
+    [ -e "$build" ] && echo "errored \${build##*/} $VERSION" >> "$state/errored.log"
+  done
+  return 0
+}
+
 # concourse migrate --supported-db-version | --migrate-db-to-version=N (needs the database settings in the env)
 migrate() {
   case "$1" in
@@ -365,7 +394,7 @@ case "$1" in
   generate-key) shift; generate_key "$@" ;;
   migrate) shift; migrate "$@" ;;
   web) check_web_env; serve web ;;
-  worker) check_worker_env; serve worker ;;
+  worker) check_worker_env; serve_worker ;;
   *) usage ;;
 esac
 `;

@@ -423,6 +423,10 @@ const BOOL_FLAGS = new Set([
   'force',
 ]);
 
+function noMainProcess(io: ToolIO, name: string): void {
+  io.err(`Failed to kill unit ${name}: No main process to kill\n`);
+}
+
 function normalise(name: string): string {
   return /\.(service|socket|target|timer|mount|path|slice|scope)$/.test(name) ? name : `${name}.service`;
 }
@@ -434,6 +438,8 @@ export function systemctl(argv: readonly string[], env: Env, io: ToolIO): number
     return 1;
   }
   const flags = new Set<string>();
+  let killSignal = 'SIGTERM';
+  let killWhom = 'all';
   const props: string[] = [];
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -443,6 +449,9 @@ export function systemctl(argv: readonly string[], env: Env, io: ToolIO): number
     } else if (a.startsWith('--property=')) props.push(...a.slice('--property='.length).split(','));
     else if (a.startsWith('-p') && a.length > 2) props.push(...a.slice(2).split(','));
     else if (a.startsWith('--type=') || a.startsWith('--state=')) continue;
+    else if (a.startsWith('--signal=')) killSignal = a.slice('--signal='.length);
+    else if (a === '-s' || a === '--signal') killSignal = argv[++i] ?? '';
+    else if (a.startsWith('--kill-who=') || a.startsWith('--kill-whom=')) killWhom = a.slice(a.indexOf('=') + 1);
     else if (a.startsWith('-')) {
       const name = a.replace(/^--?/, '');
       if (!BOOL_FLAGS.has(name)) {
@@ -500,6 +509,23 @@ export function systemctl(argv: readonly string[], env: Env, io: ToolIO): number
       break;
     case 'stop':
       if (needUnits()) code = each((n, note) => sd.stop(n, note));
+      break;
+    case 'kill':
+      // systemd (src/systemctl/systemctl-kill.c) sends the signal to the unit's processes and returns at once. No
+      // process runs here, and so no build: Concourse's drain signals to the worker's main process (SIGUSR1 land,
+      // SIGUSR2 retire) make it exit at once, as the real worker does with nothing running; it exits 0, so
+      // Restart=on-failure leaves it stopped. Other signals change nothing (a real service may or may not die).
+      if (needUnits()) {
+        code = each((n, note) => {
+          const state = sd.state(n);
+          if (state.active !== 'active') {
+            noMainProcess(io, n);
+            return 1;
+          }
+          if ((killSignal === 'SIGUSR1' || killSignal === 'SIGUSR2') && killWhom === 'main') return sd.stop(n, note);
+          return 0;
+        });
+      }
       break;
     case 'enable':
       if (needUnits()) {

@@ -100,6 +100,11 @@ export class SystemctlServiceManager implements ServiceManager {
     return result.exitCode === 0;
   }
 
+  async signal(unit: string, signal: 'SIGUSR1' | 'SIGUSR2'): Promise<void> {
+    // Not the whole cgroup: containerd, shims and build processes must not see the worker's drain signal.
+    await this.mustRun(['kill', '--kill-who=main', `--signal=${signal}`, checkedUnit(unit)]);
+  }
+
   private async mustRun(args: readonly string[]): Promise<void> {
     const result = await this.runner.run(args);
     if (result.exitCode !== 0) throw new ServiceManagerError(args, result.exitCode, result.stderr);

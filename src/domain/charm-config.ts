@@ -170,3 +170,9 @@ export function parseCharmConfig(raw: Readonly<Record<string, unknown>>): CharmC
 export function releaseUrl(template: string, version: ConcourseVersion, arch: string): string {
   return template.replaceAll('{version}', version.toString()).replaceAll('{arch}', arch);
 }
+
+/** worker-drain-timeout alone, for hooks that must work with otherwise invalid config (unit removal); default 300 s. */
+export function drainTimeoutMs(raw: Readonly<Record<string, unknown>>): number {
+  const parsed = schema.shape['worker-drain-timeout'].safeParse(raw['worker-drain-timeout']);
+  return (parsed.success ? parsed.data : 300) * 1000;
+}

@@ -4,6 +4,7 @@
 import { arch } from 'node:process';
 import { Container, type ResolutionContext } from 'inversify';
 import { CliHookTools } from '../adapters/cli-hook-tools';
+import { CtrWorkerContainers } from '../adapters/ctr-worker-containers';
 import { ExecHookToolRunner } from '../adapters/exec-hook-tool-runner';
 import { ExecKeyMaker } from '../adapters/exec-key-maker';
 import { ExecReleaseInspector } from '../adapters/exec-release-inspector';
@@ -53,6 +54,7 @@ import { UNIT_FILES } from '../ports/unit-files';
 import { LOCATION_UNIT_STATE_STORE, UNIT_STATE_STORE } from '../ports/unit-state-store';
 import { LOCATION_VOLUME_PROBE, VOLUME_PROBE } from '../ports/volume-probe';
 import { WEB_PROBE } from '../ports/web-probe';
+import { WORKER_CONTAINERS } from '../ports/worker-containers';
 import { ReconcileHandler } from './handlers/reconcile';
 import { ConcourseRoles } from './reconcile/concourse-roles';
 import { PeerView } from './reconcile/peer-view';
@@ -67,6 +69,7 @@ import { UnitMemory } from './reconcile/unit-memory';
 import { VaultKvLink } from './reconcile/vault-kv-link';
 import { WebAccess } from './reconcile/web-access';
 import { WebKeysStore } from './reconcile/web-keys-store';
+import { DRAIN_POLL_MS, WorkerDrainer } from './reconcile/worker-drainer';
 import { bindSharedFs } from './shared-fs-bindings';
 import { INSTALL_POLICY, MACHINE_ARCH, RELEASE_COLLECTOR, RELEASE_INSTALLER } from './tokens';
 
@@ -112,6 +115,9 @@ export function createContainer(context: HookContext, env: Environment): Contain
   c.bind(START_SETTLE_MS).toConstantValue(startSettleMs(env));
   c.bind(WEB_PROBE).to(UndiciWebProbe);
   c.bind(WEB_READY_TIMING).toConstantValue(webReadyTiming(env));
+  c.bind(WORKER_CONTAINERS).to(CtrWorkerContainers);
+  c.bind(DRAIN_POLL_MS).toConstantValue(5_000);
+  c.bind(WorkerDrainer).toSelf();
   c.bind(ServiceApplier).toSelf();
   c.bind(WebKeysStore).toSelf();
   c.bind(WebAccess).toSelf();

@@ -10,6 +10,8 @@ export interface ServiceManager {
   reload(unit: string): Promise<void>;
   stop(unit: string): Promise<void>;
   isActive(unit: string): Promise<boolean>;
+  /** `systemctl kill --kill-who=main --signal=S`: to the main process only (Concourse's land/retire signals). */
+  signal(unit: string, signal: 'SIGUSR1' | 'SIGUSR2'): Promise<void>;
 }
 
 export const SERVICE_MANAGER = Symbol.for('concourse-ci-machine/ServiceManager');

@@ -3,7 +3,7 @@
 // refuses in the same way. This is what makes "every CONCOURSE_* variable is a flag of its release" a tested claim.
 
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { x as extract } from 'tar';
@@ -46,7 +46,10 @@ interface Outcome {
 function run(version: string, args: readonly string[], env: Readonly<Record<string, string>>): Promise<Outcome> {
   const binary = releaseBinary(root, ConcourseVersion.parse(version));
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { env: { PATH: '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, args, {
+      env: { PATH: '/usr/bin:/bin', STAND_IN_STATE: join(root, 'state'), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let started = false;
@@ -157,5 +160,74 @@ describe('the stand-in refuses what the real binary refuses', () => {
     const out = await run(version, ['worker'], { ...rendered(version, {}).worker, CONCOURSE_RESOURCE_TYPES: types });
     expect(out.code).toBe(1);
     expect(out.stderr).toContain('failed-to-read-resource-type-metadata');
+  });
+});
+
+/** A stand-in worker as a real child process: the test sends it real signals and reads what it prints. */
+async function startWorker(state: string) {
+  const version = '7.14.2';
+  const child = spawn(releaseBinary(root, ConcourseVersion.parse(version)), ['worker'], {
+    env: { PATH: '/usr/bin:/bin', STAND_IN_STATE: state, ...rendered(version, {}).worker },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const waiters: Array<{ text: string; resolve: () => void }> = [];
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    for (const w of waiters.filter((x) => out.includes(x.text))) w.resolve();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  /** Resolves once the worker printed `text` (its banner, or that it got a signal). */
+  const printed = (text: string) =>
+    new Promise<void>((resolve) => {
+      if (out.includes(text)) resolve();
+      else waiters.push({ text, resolve });
+    });
+  await printed('(stand-in) running');
+  return { child, exited, printed };
+}
+
+describe('the stand-in worker drains as Concourse does', () => {
+  async function withBuilds(...ids: string[]): Promise<string> {
+    const state = await mkdtemp(join(root, 'state-'));
+    await mkdir(join(state, 'builds'));
+    for (const id of ids) await writeFile(join(state, 'builds', id), '');
+    return state;
+  }
+  const read = (path: string) => readFile(path, 'utf8').catch(() => '');
+
+  test('SIGUSR1 with 2 builds running → keeps running until both finish, then exits 0 landed; none errored', async () => {
+    const state = await withBuilds('b1', 'b2');
+    const worker = await startWorker(state);
+    worker.child.kill('SIGUSR1');
+    await worker.printed('worker landing');
+    await rm(join(state, 'builds', 'b1'));
+    // One build left: the worker is still there to run it.
+    expect(worker.child.exitCode).toBeNull();
+    await rm(join(state, 'builds', 'b2'));
+    expect(await worker.exited).toBe(0);
+    expect(await read(join(state, 'events.log'))).toBe('worker landed 7.14.2\n');
+    expect(await read(join(state, 'errored.log'))).toBe('');
+  });
+
+  test('SIGUSR2 → retires once its build finished', async () => {
+    const state = await withBuilds('b1');
+    const worker = await startWorker(state);
+    worker.child.kill('SIGUSR2');
+    await worker.printed('worker retiring');
+    await rm(join(state, 'builds', 'b1'));
+    expect(await worker.exited).toBe(0);
+    expect(await read(join(state, 'events.log'))).toBe('worker retired 7.14.2\n');
+  });
+
+  test('SIGTERM with builds running (a drain that timed out) → exits at once, those builds errored', async () => {
+    const state = await withBuilds('b1', 'b2');
+    const worker = await startWorker(state);
+    worker.child.kill('SIGUSR1');
+    await worker.printed('worker landing');
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    expect(await read(join(state, 'errored.log'))).toBe('errored b1 7.14.2\nerrored b2 7.14.2\n');
+    expect(await read(join(state, 'events.log'))).toBe('');
   });
 });

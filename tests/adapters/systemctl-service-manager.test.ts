@@ -73,6 +73,15 @@ describe('SystemctlServiceManager', () => {
     ]);
   });
 
+  it('a drain signal → systemctl kill to the main process only, never the cgroup (containerd, builds)', async () => {
+    await manager.signal('concourse-worker.service', 'SIGUSR1');
+    await manager.signal('concourse-worker.service', 'SIGUSR2');
+    expect(await recorded()).toEqual([
+      'kill --kill-who=main --signal=SIGUSR1 concourse-worker.service',
+      'kill --kill-who=main --signal=SIGUSR2 concourse-worker.service',
+    ]);
+  });
+
   it('is-active exit 0 → true; exit 3 (inactive) or 4 (no such unit) → false', async () => {
     expect(await manager.isActive('concourse-web.service')).toBe(true);
     expect(await manager.isActive('concourse-worker.service')).toBe(false);

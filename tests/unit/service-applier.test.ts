@@ -7,11 +7,14 @@ import { ServiceStartFailed } from '../../src/domain/errors';
 import type { DesiredService } from '../../src/domain/service-plan';
 import type { InfoAnswer } from '../../src/domain/web-readiness';
 import { ServiceApplier, type WebReadyTiming } from '../../src/hooks/reconcile/service-applier';
+import { DRAIN_MARKER, type DrainRequest, WorkerDrainer } from '../../src/hooks/reconcile/worker-drainer';
 import type { Clock } from '../../src/ports/clock';
+import type { HookTools } from '../../src/ports/hook-tools';
 import type { Logger } from '../../src/ports/logger';
 import type { ServiceManager } from '../../src/ports/service-manager';
 import type { DirectorySpec, UnitFiles } from '../../src/ports/unit-files';
 import type { WebProbe } from '../../src/ports/web-probe';
+import type { WorkerContainers } from '../../src/ports/worker-containers';
 
 class FakeSystemd implements ServiceManager {
   readonly calls: string[] = [];
@@ -33,6 +36,8 @@ class FakeSystemd implements ServiceManager {
   }
   async restart(u: string) {
     this.calls.push(`restart ${u}`);
+    this.interrupted += this.builds;
+    this.builds = 0;
     if (this.crashing.has(u)) this.active.delete(u);
     else this.active.add(u);
   }
@@ -41,10 +46,28 @@ class FakeSystemd implements ServiceManager {
   }
   async stop(u: string) {
     this.calls.push(`stop ${u}`);
+    this.interrupted += this.builds;
+    this.builds = 0;
     this.active.delete(u);
   }
   async isActive(u: string) {
     return this.active.has(u);
+  }
+  /** Builds running on the worker: a drain signal makes it exit once they are 0; a stop or restart errors them. */
+  builds = 0;
+  interrupted = 0;
+  draining = false;
+  async signal(u: string, sig: string) {
+    this.calls.push(`signal ${sig} ${u}`);
+    this.draining = true;
+    this.settle(u);
+  }
+  /** The worker's builds move on: exits if it was draining and none is left. */
+  settle(u: string) {
+    if (this.draining && this.builds === 0) {
+      this.active.delete(u);
+      this.draining = false;
+    }
   }
   /** Every call since the last `since()`: a test asserts the whole sequence of one apply, not its tail. */
   since(): string[] {
@@ -97,11 +120,14 @@ const desired = (version: string, tsa = 'a:2222', keys = 'k1'): DesiredService =
 /** A clock that only moves when the code under test sleeps: waiting bounds are checked without real time. */
 class FakeClock implements Clock {
   t = 1_000_000;
+  /** Called at every sleep: what happens in the world while the hook waits. */
+  onSleep: () => void = () => undefined;
   now() {
     return this.t;
   }
   async sleep(ms: number) {
     this.t += ms;
+    this.onSleep();
   }
 }
 
@@ -129,9 +155,26 @@ function setup(probe: WebProbe = new ScriptedProbe([REFUSED]), timing: WebReadyT
   const systemd = new FakeSystemd();
   const files = new MemoryFiles();
   const clock = new FakeClock();
+  const statuses: string[] = [];
+  const tools = {
+    statusSet: async (status: string, message: string) => {
+      statuses.push(`${status}: ${message}`);
+    },
+  } as unknown as HookTools;
+  const containers: WorkerContainers = { count: async () => systemd.builds };
   // A new applier per hook, as each hook is a new process; the files (and systemd) persist between them.
-  const hook = () => new ServiceApplier(systemd, files, quiet, 0, probe, clock, timing);
-  return { systemd, files, hook, clock };
+  const hook = () =>
+    new ServiceApplier(
+      systemd,
+      files,
+      quiet,
+      0,
+      probe,
+      clock,
+      timing,
+      new WorkerDrainer(systemd, files, tools, clock, containers, quiet, 60_000),
+    );
+  return { systemd, files, hook, clock, statuses };
 }
 
 describe('ServiceApplier: the whole sequence of systemd calls of each apply', () => {
@@ -213,7 +256,7 @@ describe('ServiceApplier: a started web counts only once /api/v1/info answers wi
     const probe = new ScriptedProbe([REFUSED, REFUSED, info('7.14.2'), info('7.14.3')]);
     const { hook, clock } = setup(probe);
     const t0 = clock.now();
-    await hook().apply(WEB, desired('7.14.3'), serving);
+    await hook().apply(WEB, desired('7.14.3'), { serving });
     expect(probe.urls).toEqual(Array(4).fill('http://127.0.0.1:8080/api/v1/info'));
     expect(clock.now() - t0).toBe(3_000);
   });
@@ -222,7 +265,7 @@ describe('ServiceApplier: a started web counts only once /api/v1/info answers wi
     const probe = new ScriptedProbe([{ kind: 'answer', status: 502, body: 'Bad Gateway' }]);
     const { hook, clock, files } = setup(probe);
     const t0 = clock.now();
-    const failed = hook().apply(WEB, desired('7.14.3'), serving);
+    const failed = hook().apply(WEB, desired('7.14.3'), { serving });
     await expect(failed).rejects.toBeInstanceOf(ServiceStartFailed);
     await expect(failed).rejects.toThrow(
       'Concourse web 7.14.3 not serving on port 8080 after 180 s (/api/v1/info: HTTP 502): see journalctl -u concourse-server.service',
@@ -245,7 +288,7 @@ describe('ServiceApplier: a started web counts only once /api/v1/info answers wi
       ]),
     );
     const t0 = clock.now();
-    await expect(hook().apply(WEB, desired('7.14.3'), serving)).rejects.toThrow(
+    await expect(hook().apply(WEB, desired('7.14.3'), { serving })).rejects.toThrow(
       '(/api/v1/info: connection refused, then it stopped)',
     );
     expect(clock.now() - t0).toBe(0);
@@ -254,8 +297,8 @@ describe('ServiceApplier: a started web counts only once /api/v1/info answers wi
   test('nothing restarted → the API is not asked', async () => {
     const probe = new ScriptedProbe([info('7.14.3')]);
     const { hook } = setup(probe);
-    await hook().apply(WEB, desired('7.14.3'), serving);
-    await hook().apply(WEB, desired('7.14.3'), serving);
+    await hook().apply(WEB, desired('7.14.3'), { serving });
+    await hook().apply(WEB, desired('7.14.3'), { serving });
     expect(probe.urls).toHaveLength(1);
   });
 
@@ -264,5 +307,98 @@ describe('ServiceApplier: a started web counts only once /api/v1/info answers wi
     const { hook } = setup(probe);
     await hook().apply(NAME, desired('7.14.3'));
     expect(probe.urls).toEqual([]);
+  });
+});
+
+describe('ServiceApplier: a worker drains before it stops, and never longer than the drain timeout', () => {
+  const land: DrainRequest = { kind: 'land', version: '7.14.2', releaseDir: '/v/releases/7.14.2', timeoutMs: 300_000 };
+  const retire: DrainRequest = { ...land, kind: 'retire' };
+
+  test('upgrade with 2 builds running → land, wait for them, then start the new release: no build interrupted', async () => {
+    const { systemd, hook, clock, statuses } = setup();
+    await hook().apply(NAME, desired('7.14.2'));
+    systemd.builds = 2;
+    let polls = 0;
+    clock.onSleep = () => {
+      polls += 1;
+      if (polls === 2) systemd.builds = 1;
+      if (polls === 3) systemd.builds = 0;
+      systemd.settle(NAME);
+    };
+    systemd.since();
+    const t0 = clock.now();
+    await hook().apply(NAME, desired('7.14.3'), { drain: land });
+    expect(systemd.since()).toEqual([`signal SIGUSR1 ${NAME}`, 'daemon-reload', `enable ${NAME}`, `start ${NAME}`]);
+    expect(systemd.interrupted).toBe(0);
+    expect(clock.now() - t0).toBe(180_000);
+    expect(statuses).toEqual([
+      'maintenance: Draining worker for 7.14.2 (2 containers, 5 min left)',
+      'maintenance: Draining worker for 7.14.2 (2 containers, 4 min left)',
+      'maintenance: Draining worker for 7.14.2 (1 container, 3 min left)',
+    ]);
+  });
+
+  test('a build outlasting worker-drain-timeout → waited exactly the timeout, then only that build is interrupted', async () => {
+    const { systemd, hook, clock } = setup();
+    await hook().apply(NAME, desired('7.14.2'));
+    systemd.builds = 1;
+    systemd.since();
+    const t0 = clock.now();
+    await hook().apply(NAME, desired('7.14.3'), { drain: land });
+    expect(clock.now() - t0).toBe(300_000);
+    expect(systemd.since()).toEqual([`signal SIGUSR1 ${NAME}`, 'daemon-reload', `enable ${NAME}`, `restart ${NAME}`]);
+    expect(systemd.interrupted).toBe(1);
+  });
+
+  test('role gone or unit removed → retire (SIGUSR2), not land; then stop and disable', async () => {
+    const { systemd, hook } = setup();
+    await hook().apply(NAME, desired('7.14.2'));
+    systemd.since();
+    await hook().apply(NAME, undefined, { drain: retire });
+    expect(systemd.since()).toEqual([`signal SIGUSR2 ${NAME}`, `stop ${NAME}`, `disable ${NAME}`]);
+  });
+
+  test('a drain started by a hook that ended → the next hook sends nothing again and waits only what is left', async () => {
+    const { systemd, files, hook, clock } = setup();
+    await hook().apply(NAME, desired('7.14.2'));
+    systemd.builds = 1;
+    systemd.draining = true;
+    await files.write({
+      path: DRAIN_MARKER,
+      content: JSON.stringify({
+        kind: 'land',
+        version: '7.14.2',
+        startedAt: clock.now() - 240_000,
+        timeoutMs: 300_000,
+      }),
+      mode: 0o600,
+      owner: 'root',
+      group: 'root',
+    });
+    systemd.since();
+    const t0 = clock.now();
+    await hook().apply(NAME, desired('7.14.3'), { drain: land });
+    expect(clock.now() - t0).toBe(60_000);
+    expect(systemd.since()).not.toContain(`signal SIGUSR1 ${NAME}`);
+    expect(await files.read(DRAIN_MARKER)).toBe('');
+  });
+
+  test('worker-drain-timeout=0 → no drain: restarted at once', async () => {
+    const { systemd, hook } = setup();
+    await hook().apply(NAME, desired('7.14.2'));
+    systemd.builds = 1;
+    systemd.since();
+    await hook().apply(NAME, desired('7.14.3'), { drain: { ...land, timeoutMs: 0 } });
+    expect(systemd.since()).toEqual(['daemon-reload', `enable ${NAME}`, `restart ${NAME}`]);
+  });
+
+  test('nothing changed, or the worker not running → no signal', async () => {
+    const { systemd, hook } = setup();
+    await hook().apply(NAME, desired('7.14.2'));
+    systemd.since();
+    await hook().apply(NAME, desired('7.14.2'), { drain: land });
+    systemd.active.clear();
+    await hook().apply(NAME, desired('7.14.3'), { drain: land });
+    expect(systemd.since()).toEqual(['daemon-reload', `enable ${NAME}`, `start ${NAME}`]);
   });
 });

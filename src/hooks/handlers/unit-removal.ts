@@ -5,15 +5,19 @@
 // with invalid config must still leave cleanly.
 
 import { inject, injectable } from 'inversify';
-import { WEB_SERVICE, WORKER_SERVICE } from '../../domain/concourse-services';
+import { drainTimeoutMs } from '../../domain/charm-config';
+import { releaseDir, WEB_SERVICE, WORKER_SERVICE } from '../../domain/concourse-services';
 import type { HookContext } from '../../domain/hook-event';
+import { ConcourseVersion } from '../../domain/version';
 import { privateStoreRoot } from '../../domain/volume-layout';
+import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { HOOK_CONTEXT } from '../../ports/hook-values';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { LOCATION_UNIT_STATE_STORE, type UnitStateStore } from '../../ports/unit-state-store';
 import { LOCATION_VOLUME_PROBE, type VolumeProbe } from '../../ports/volume-probe';
 import { ServiceApplier } from '../reconcile/service-applier';
-import { UnitMemory, volumeIdentityKey } from '../reconcile/unit-memory';
+import { MEMORY_KEYS, UnitMemory, volumeIdentityKey } from '../reconcile/unit-memory';
+import type { DrainRequest } from '../reconcile/worker-drainer';
 import type { Handler } from '../tokens';
 
 @injectable()
@@ -25,10 +29,12 @@ export class UnitRemovalHandler implements Handler {
     @inject(LOGGER) private readonly logger: Logger,
     @inject(ServiceApplier) private readonly services: ServiceApplier,
     @inject(UnitMemory) private readonly memory: UnitMemory,
+    @inject(HOOK_TOOLS) private readonly tools: HookTools,
   ) {}
 
   async run(): Promise<void> {
-    await this.services.apply(WORKER_SERVICE, undefined);
+    // The worker goes away for good: it retires (its builds finish first, within worker-drain-timeout).
+    await this.services.apply(WORKER_SERVICE, undefined, { drain: await this.retire() });
     await this.services.apply(WEB_SERVICE, undefined);
     if (this.context.event.name.endsWith('-storage-detaching')) {
       // Juju unmounts the volume after this hook: what shows through next is a new start, not a lost mount.
@@ -47,5 +53,17 @@ export class UnitRemovalHandler implements Handler {
     await this.unitStates.removeUnitDir(dir);
     await this.unitStates.removeUnitPrivateStore(dir);
     this.logger.info('storage.unit.removed', { dir: `worker/${dir}`, privateStore: `.unit-private/${dir}` });
+  }
+
+  private async retire(): Promise<DrainRequest | undefined> {
+    const running = await this.memory.get(MEMORY_KEYS.workloadVersion);
+    if (running === undefined || !ConcourseVersion.isValid(running)) return undefined;
+    return {
+      kind: 'retire',
+      version: running,
+      releaseDir: releaseDir(this.volume.root, ConcourseVersion.parse(running)),
+      // Read on its own: a unit whose other options are invalid must still leave, and still drain.
+      timeoutMs: drainTimeoutMs(await this.tools.configGet()),
+    };
   }
 }

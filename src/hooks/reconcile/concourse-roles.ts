@@ -26,6 +26,7 @@ import {
   CONCOURSE_USER,
   KEY_FILES,
   releaseBinary,
+  releaseDir,
   renderWebKeyFiles,
   renderWebService,
   renderWorkerKeyFiles,
@@ -39,7 +40,8 @@ import { PEER_ENDPOINT } from '../../domain/peer-data';
 import { parseStringMap } from '../../domain/peer-view';
 import type { Role } from '../../domain/roles';
 import { formatHostPort } from '../../domain/service-values';
-import type { ConcourseVersion } from '../../domain/version';
+import { ConcourseVersion } from '../../domain/version';
+import type { DrainKind } from '../../domain/worker-drain';
 import type { WorkerLayout } from '../../domain/worker-layout';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/hook-values';
@@ -53,6 +55,7 @@ import { ServiceApplier } from './service-applier';
 import { MEMORY_KEYS, UnitMemory } from './unit-memory';
 import { WebAccess } from './web-access';
 import { WebKeysStore } from './web-keys-store';
+import type { DrainRequest } from './worker-drainer';
 
 export interface RolesInput {
   readonly roles: readonly Role[];
@@ -108,7 +111,7 @@ export class ConcourseRoles {
 
     const webOutcome: WebOutcome = web
       ? await this.convergeWeb(input, workerKey)
-      : await this.stopped(WEB_SERVICE).then(() => ({ offer: undefined, url: undefined, problem: undefined }));
+      : await this.stopped(WEB_SERVICE, input).then(() => ({ offer: undefined, url: undefined, problem: undefined }));
     await this.offerTsa(webOutcome.offer);
     await this.syncPorts(input.roles);
 
@@ -121,7 +124,7 @@ export class ConcourseRoles {
         problem ??= error;
       }
     } else {
-      await this.stopped(WORKER_SERVICE);
+      await this.stopped(WORKER_SERVICE, input);
     }
     if (problem !== undefined) throw problem;
     return { url: webOutcome.url };
@@ -165,7 +168,7 @@ export class ConcourseRoles {
       await this.applier.apply(
         WEB_SERVICE,
         { ...service, ...keyFiles, restartFiles: [...keyFiles.restartFiles, ...access.files] },
-        { webPort: this.config.webPort, version: input.version.toString() },
+        { serving: { webPort: this.config.webPort, version: input.version.toString() } },
       );
       return { offer, url, problem: undefined };
     } catch (error) {
@@ -208,7 +211,11 @@ export class ConcourseRoles {
     });
     await this.prepareConfigDirs();
     await this.files.ensureDirectory({ path: input.layout.workDir, mode: 0o700, owner: 'root', group: 'root' });
-    await this.applier.apply(WORKER_SERVICE, { ...service, restartFiles: renderWorkerKeyFiles(targets.publicKeys) });
+    await this.applier.apply(
+      WORKER_SERVICE,
+      { ...service, restartFiles: renderWorkerKeyFiles(targets.publicKeys) },
+      { drain: await this.drainRequest('land', input) },
+    );
   }
 
   /** Every worker key offered to this web: by peers, and by the units of every application related over `tsa`. */
@@ -252,8 +259,23 @@ export class ConcourseRoles {
     await this.files.ensureDirectory({ path: CONCOURSE_KEYS_DIR, mode: 0o750, owner: 'root', group: CONCOURSE_USER });
   }
 
-  private async stopped(service: typeof WEB_SERVICE | typeof WORKER_SERVICE): Promise<void> {
-    await this.applier.apply(service, undefined);
+  private async stopped(service: typeof WEB_SERVICE | typeof WORKER_SERVICE, input: RolesInput): Promise<void> {
+    // A worker whose role is gone does not come back: it retires, so Concourse forgets it and its volumes.
+    const drain = service === WORKER_SERVICE ? await this.drainRequest('retire', input) : undefined;
+    await this.applier.apply(service, undefined, { drain });
+  }
+
+  /** Drains the worker that runs now (its release, not the target's) within worker-drain-timeout. */
+  private async drainRequest(kind: DrainKind, input: RolesInput): Promise<DrainRequest | undefined> {
+    const running = await this.memory.get(MEMORY_KEYS.workloadVersion);
+    if (running === undefined || !ConcourseVersion.isValid(running)) return undefined;
+    const version = ConcourseVersion.parse(running);
+    return {
+      kind,
+      version: running,
+      releaseDir: releaseDir(input.volumeRoot, version),
+      timeoutMs: this.config.workerDrainTimeoutMs,
+    };
   }
 
   /** The TSA offer, with the version the web runs, on peers and on every `tsa` relation (worker applications follow it). */

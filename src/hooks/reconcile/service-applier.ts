@@ -25,6 +25,7 @@ import { LOGGER, type Logger } from '../../ports/logger';
 import { SERVICE_MANAGER, type ServiceManager } from '../../ports/service-manager';
 import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
 import { WEB_PROBE, type WebProbe } from '../../ports/web-probe';
+import { type DrainRequest, WorkerDrainer } from './worker-drainer';
 
 /** How long a started service must stay up before it counts as started (ms). */
 export const START_SETTLE_MS = Symbol.for('concourse-ci-machine/StartSettleMs');
@@ -51,9 +52,19 @@ export class ServiceApplier {
     @inject(WEB_PROBE) private readonly probe: WebProbe,
     @inject(CLOCK) private readonly clock: Clock,
     @inject(WEB_READY_TIMING) private readonly readyTiming: WebReadyTiming | undefined,
+    @inject(WorkerDrainer) private readonly drainer: WorkerDrainer,
   ) {}
 
-  async apply(name: ConcourseServiceName, desired: DesiredService | undefined, serving?: ServingCheck): Promise<void> {
+  /**
+   * `serving`: the started web must answer /api/v1/info with that version. `drain`: a running worker is drained
+   * (landed or retired) before it is restarted or stopped.
+   */
+  async apply(
+    name: ConcourseServiceName,
+    desired: DesiredService | undefined,
+    options: { readonly serving?: ServingCheck; readonly drain?: DrainRequest } = {},
+  ): Promise<void> {
+    const { serving, drain } = options;
     const marker = appliedMarker(name);
     const applied = await this.applied(name);
     let onDisk = applied;
@@ -62,8 +73,14 @@ export class ServiceApplier {
     if (desired === undefined && applied === undefined && (await this.files.read(unitFileOf(name))) === undefined) {
       return;
     }
-    const active = await this.systemd.isActive(name);
-    const plan = planService({ desired, applied, active });
+    let active = await this.systemd.isActive(name);
+    let plan = planService({ desired, applied, active });
+    if (drain !== undefined && active && (plan.restart || plan.stop)) {
+      await this.drainer.drain(drain);
+      // A worker that landed has exited: started again rather than restarted.
+      active = await this.systemd.isActive(name);
+      plan = planService({ desired, applied, active });
+    }
     const steps = planSteps(plan);
     for (const step of steps) {
       switch (step) {
