@@ -227,6 +227,9 @@ describe('removal', () => {
     await s.removeUnit(`${APP}/1`);
     await s.settle();
     const calls = s.systemctlCalls(`${APP}/1`).map((c) => c.argv.join(' '));
+    // Retired (it never comes back), not landed, before the stop: even with the other options invalid.
+    expect(calls).toContain('kill --kill-who=main --signal=SIGUSR2 concourse-worker.service');
+    expect(calls).not.toContain('kill --kill-who=main --signal=SIGUSR1 concourse-worker.service');
     expect(calls).toContain('stop concourse-worker.service');
     expect(calls).toContain('disable concourse-worker.service');
     expect(await publishedReleases(shared.hostPath ?? '')).toEqual(['7.14.2']);

@@ -96,9 +96,14 @@ describe('5 units in mode=auto on one volume', () => {
     const webRestart = calls('concourse-ci/0', ['restart']).filter((c) => c.t >= since);
     expect(webRestart.map((c) => c.argv.join(' '))).toEqual([`restart ${WEB}`]);
     for (const u of UNITS.slice(1)) {
-      const workerRestarts = calls(u, ['restart']).filter((c) => c.t >= since);
-      expect(workerRestarts.map((c) => c.argv.join(' '))).toEqual([`restart ${WORKER}`]);
-      expect(workerRestarts[0]?.t).toBeGreaterThan(webRestart[0]?.t ?? Number.POSITIVE_INFINITY);
+      // The worker is landed first (its builds would finish; the fake runs none, so it exits at once), then started
+      // on the new release: never restarted with SIGTERM under running builds.
+      const workerSwitch = calls(u, ['kill', 'restart', 'start']).filter((c) => c.t >= since);
+      expect(workerSwitch.map((c) => c.argv.join(' '))).toEqual([
+        `kill --kill-who=main --signal=SIGUSR1 ${WORKER}`,
+        `start ${WORKER}`,
+      ]);
+      expect(workerSwitch[0]?.t).toBeGreaterThan(webRestart[0]?.t ?? Number.POSITIVE_INFINITY);
     }
     // The web was never stopped: its only downtime is the restart onto the new release.
     expect(calls('concourse-ci/0', ['stop']).filter((c) => c.t >= since)).toEqual([]);
@@ -317,8 +322,10 @@ describe('separate web and worker applications sharing one volume', () => {
     const webRestart = two.systemctlCalls('web/0').find((c) => c.argv[0] === 'restart' && c.t >= since);
     for (const u of ['worker/0', 'worker/1', 'worker/2']) {
       expect(releaseOf(u, WORKER)).toBe('7.14.3');
-      const restart = two.systemctlCalls(u).find((c) => c.argv[0] === 'restart' && c.t >= since);
-      expect(restart?.t).toBeGreaterThan(webRestart?.t ?? Number.POSITIVE_INFINITY);
+      // Landed (SIGUSR1), then started on the new release, after the web switched.
+      const land = two.systemctlCalls(u).find((c) => c.argv[0] === 'kill' && c.t >= since);
+      expect(land?.argv).toEqual(['kill', '--kill-who=main', '--signal=SIGUSR1', WORKER]);
+      expect(land?.t).toBeGreaterThan(webRestart?.t ?? Number.POSITIVE_INFINITY);
     }
   });
 
