@@ -332,14 +332,15 @@ generate_key() {
   echo "wrote private key to $file"
 }
 
-# Long-running commands wait in a child sleep so that TERM (systemctl stop) ends them at once.
+# Long-running commands wait in a child sleep so that TERM (systemctl stop) ends them at once. A TERM can still
+# land between the fork of a sleep and the shell noting its pid (seen with dash): the sleep then outlives the
+# stand-in, so it is short and never holds the stand-in's stdout or stderr (a reader would wait for it).
 serve() {
-  # Trap first: whoever sees the banner may stop us at once. $! rather than a saved pid: the shell sets it as part
-  # of starting the job, and runs traps only between commands, so no signal can fall between the two.
+  # Trap first: whoever sees the banner may stop us at once.
   trap 'kill $! 2>/dev/null; exit 0' TERM INT
   echo "concourse $1 $VERSION (stand-in) running"
   while :; do
-    sleep 3600 &
+    sleep 5 </dev/null >/dev/null 2>&1 &
     wait $!
   done
 }
@@ -361,7 +362,7 @@ serve_worker() {
       echo "worker $drain"
       exit 0
     fi
-    sleep 0.1 &
+    sleep 0.1 </dev/null >/dev/null 2>&1 &
     wait $!
   done
 }
