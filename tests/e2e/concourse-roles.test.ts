@@ -197,6 +197,21 @@ describe('mode=auto, 3 units on one volume, with PostgreSQL', () => {
     );
   });
 
+  test('enable-metrics → Prometheus flags in the web env, one restart, the metrics port opened; off → closed', async () => {
+    const before = changes(sim, 'concourse-ci/0').length;
+    await sim.config('concourse-ci', { 'enable-metrics': true });
+    await sim.settle();
+    expect(changes(sim, 'concourse-ci/0').slice(before)).toEqual([`restart ${WEB}`]);
+    expect(sim.status().units.find((u) => u.name === 'concourse-ci/0')?.ports).toEqual(['8443/tcp', '9391/tcp']);
+    const env = readFileSync(sim.unitPath('concourse-ci/0', '/etc/concourse/web.env'), 'utf8');
+    expect(env).toContain('CONCOURSE_PROMETHEUS_BIND_IP="0.0.0.0"\nCONCOURSE_PROMETHEUS_BIND_PORT="9391"\n');
+    // A worker has no metrics endpoint in Concourse: nothing opened there.
+    expect(sim.status().units.find((u) => u.name === 'concourse-ci/1')?.ports ?? []).not.toContain('9391/tcp');
+    await sim.config('concourse-ci', { 'enable-metrics': null });
+    await sim.settle();
+    expect(sim.status().units.find((u) => u.name === 'concourse-ci/0')?.ports).toEqual(['8443/tcp']);
+  });
+
   test('PostgreSQL revokes the credentials → blocked with what to do; the running web is left running', async () => {
     await sim.revokeSecret(pg.secretUri, pg.relationId);
     await sim.updateStatus();
