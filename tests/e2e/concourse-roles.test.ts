@@ -203,8 +203,8 @@ describe('mode=auto, 3 units on one volume, with PostgreSQL', () => {
     await sim.settle();
     expect(changes(sim, 'concourse-ci/0').slice(before)).toEqual([`restart ${WEB}`]);
     expect(sim.status().units.find((u) => u.name === 'concourse-ci/0')?.ports).toEqual(['8443/tcp', '9391/tcp']);
-    const env = readFileSync(sim.unitPath('concourse-ci/0', '/etc/concourse/web.env'), 'utf8');
-    expect(env).toContain('CONCOURSE_PROMETHEUS_BIND_IP="0.0.0.0"\nCONCOURSE_PROMETHEUS_BIND_PORT="9391"\n');
+    const webEnv = unitFile(sim, 'concourse-ci/0', '/etc/concourse/web.env');
+    expect(webEnv).toContain('CONCOURSE_PROMETHEUS_BIND_IP="0.0.0.0"\nCONCOURSE_PROMETHEUS_BIND_PORT="9391"\n');
     // A worker has no metrics endpoint in Concourse: nothing opened there.
     expect(sim.status().units.find((u) => u.name === 'concourse-ci/1')?.ports ?? []).not.toContain('9391/tcp');
     await sim.config('concourse-ci', { 'enable-metrics': null });
