@@ -1,11 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
-// Three layers (CONVENTIONS.md): pure domain tests, adapter tests against real files, processes and loopback HTTP,
-// and end-to-end tests that drive the packed charm through `dispatch` in the simulated model, one at a time.
+// Four layers (CONVENTIONS.md): pure domain tests, hook tests (the real per-hook container over in-memory Juju,
+// volume and systemd: no root, no simulator), adapter tests against real files, processes and loopback HTTP, and
+// end-to-end tests that drive the packed charm through `dispatch` in the simulated model, one at a time.
 export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], testTimeout: 5_000 } },
+      { test: { name: 'hooks', include: ['tests/hooks/**/*.test.ts'], testTimeout: 10_000 } },
       {
         test: { name: 'adapters', include: ['tests/adapters/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
       },
