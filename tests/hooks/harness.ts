@@ -50,6 +50,8 @@ export class HookWorld {
   readonly schemas = new Map<string, number>();
   /** Down-migrations run: `<running release> -> <schema>`. */
   readonly migrations: string[] = [];
+  /** Numbered across every unit and hook, so no two keys are the same. */
+  readonly keys: KeyMaker = new CountingKeyMaker();
 
   constructor(options: { readonly versions?: readonly string[]; readonly volumeId?: string } = {}) {
     this.volume = new FakeVolume({ volumeId: options.volumeId ?? 'vol-a' });
@@ -120,7 +122,7 @@ function rebindToFakes(
   c.rebindSync(UNIT_FILES).toConstantValue(machine);
   c.rebindSync(SERVICE_MANAGER).toConstantValue(machine);
   c.rebindSync(MOUNT_TABLE).toConstantValue(machine);
-  c.rebindSync(KEY_MAKER).toConstantValue(new CountingKeyMaker());
+  c.rebindSync(KEY_MAKER).toConstantValue(world.keys);
   c.rebindSync(RELEASE_RESOLVER).toConstantValue(new LatestFromWorld(world));
   c.rebindSync(SCHEMA_MIGRATOR).toConstantValue(new RecordingMigrator(world));
 }
