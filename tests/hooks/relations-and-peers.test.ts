@@ -26,7 +26,7 @@ function relationSets(calls: readonly (readonly unknown[])[]): string[] {
 /** Other units whose peer bag a hook of `self` read (relation-get on peers for a unit). */
 function peerReads(self: string, calls: readonly (readonly unknown[])[]): string[] {
   return calls
-    .filter(([id, unit, options]) => id === 'peers:0' && (options as { app?: boolean } | undefined)?.app !== true)
+    .filter(([id, , options]) => id === 'peers:0' && (options as { app?: boolean } | undefined)?.app !== true)
     .map(([, unit]) => String(unit))
     .filter((unit) => unit !== self);
 }
