@@ -124,18 +124,27 @@ describe('install and config-changed in mode=auto', () => {
     expect(world.mirror.count('7.15.0')).toBe(0);
   });
 
-  test('hooks re-run on a converged cluster → no start, restart, stop or reload, no relation-set', async () => {
+  test('relation events, config-changed and update-status on a converged cluster → no start, restart, stop or reload, no relation-set', async () => {
     const cluster = autoCluster();
     await deployed(cluster);
     const before = UNITS.map((u) => cluster.machine(u).changes().length);
-    for (const u of UNITS) {
-      for (const hook of ['config-changed', 'update-status']) {
-        const run = await cluster.run(u, hook);
-        expect(run.tools.callsOf('relationSet'), `${u} ${hook}`).toEqual([]);
-        expect(run.state.unitStatus.status).toBe('active');
-      }
+    const events: readonly (readonly [string, string, Parameters<Cluster['run']>[2]])[] = [
+      ['concourse-ci/0', 'peers-relation-changed', { relation: { id: 'peers:0', remoteUnit: 'concourse-ci/1' } }],
+      ['concourse-ci/1', 'peers-relation-changed', { relation: { id: 'peers:0', remoteUnit: 'concourse-ci/0' } }],
+      ['concourse-ci/0', 'postgresql-relation-changed', { relation: { id: 'postgresql:1', remoteApp: 'postgresql' } }],
+      ...UNITS.flatMap((u) => [
+        [u, 'config-changed', {}] as const,
+        [u, 'update-status', {}] as const,
+        [u, 'config-changed', {}] as const,
+      ]),
+    ];
+    for (const [unit, hook, options] of events) {
+      const run = await cluster.run(unit, hook, options);
+      expect(run.tools.callsOf('relationSet'), `${unit} ${hook}`).toEqual([]);
+      expect(run.state.unitStatus.status, `${unit} ${hook}`).toBe('active');
     }
     expect(UNITS.map((u) => cluster.machine(u).changes().length)).toEqual(before);
+    expect(cluster.world.mirror.count('7.14.2')).toBe(1);
   });
 });
 

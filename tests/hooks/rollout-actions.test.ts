@@ -159,6 +159,21 @@ describe('upgrade', () => {
     });
     expect(cluster.machine(LEADER).changes().length).toBe(before);
 
+    // Asked again while still broken: really tried again (one more failed switch), and back on 7.14.2 again.
+    const retry = await cluster.action(LEADER, 'upgrade', { version: '7.14.3' });
+    expect(retry.exitCode).toBe(0);
+    expect(retry.logger.names().filter((e) => e === 'concourse.switch.failed')).toEqual(['concourse.switch.failed']);
+    expect(cluster.machine(LEADER).releaseOf(WEB)).toBe('7.14.2');
+    await followLeader(cluster);
+    for (const u of UNITS) {
+      const service = u === LEADER ? WEB : WORKER;
+      expect([u, cluster.machine(u).releaseOf(service), await cluster.machine(u).isActive(service)]).toEqual([
+        u,
+        '7.14.2',
+        true,
+      ]);
+    }
+
     // Fixed, and asked again: a new attempt at the same version really switches.
     cluster.machine(LEADER).brokenReleases.clear();
     const again = await cluster.action(LEADER, 'upgrade', { version: '7.14.3' });
@@ -173,11 +188,13 @@ describe('upgrade', () => {
     machine.brokenReleases.add('7.14.3');
     machine.brokenReleases.add('7.14.2');
     const run = await cluster.action(LEADER, 'upgrade', { version: '7.14.3' });
+    expect(run.exitCode).toBe(0);
     expect(run.state.unitStatus.status).toBe('blocked');
     expect(run.state.unitStatus.message).toMatch(
       /^Concourse 7\.14\.3 did not start \(.*\), and going back to 7\.14\.2 failed too \(.*\): fix the unit, then run upgrade or rollback$/,
     );
     const next = await cluster.run(LEADER, 'update-status');
+    expect(next.exitCode).toBe(0);
     // Held on 7.14.2 (tried again: it is what ran), never on 7.14.3 again.
     expect(machine.releaseOf(WEB)).toBe('7.14.2');
     expect(next.logger.names()).not.toContain('concourse.switch.failed');
