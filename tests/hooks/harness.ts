@@ -5,11 +5,11 @@
 // No root, no simulator, no process: a hook runs in milliseconds.
 
 import { join } from 'node:path';
-import type { Container } from 'inversify';
+import type { Container, ResolutionContext } from 'inversify';
 import { CharmProblem } from '../../src/domain/errors';
 import { runHook as runRealHook } from '../../src/hooks/run-hook';
-import { BINARY_STORE, LOCATION_STORE, VOLUME_ROOT } from '../../src/ports/binary-store';
 import { CLOCK } from '../../src/ports/clock';
+import { DOWNLOAD_PROGRESS_MARKER } from '../../src/ports/download-progress-marker';
 import { DOWNLOADER } from '../../src/ports/downloader';
 import { HOOK_TOOLS, type HookTools } from '../../src/ports/hook-tools';
 import { KEY_MAKER, type KeyMaker, type KeyPair } from '../../src/ports/key-maker';
@@ -18,13 +18,20 @@ import { LOGGER } from '../../src/ports/logger';
 import { MOUNT_TABLE } from '../../src/ports/mount-table';
 import { RELEASE_INSPECTOR } from '../../src/ports/release-inspector';
 import { RELEASE_RESOLVER, type ReleaseResolver } from '../../src/ports/release-resolver';
+import { RELEASE_STORE } from '../../src/ports/release-store';
 import { SCHEMA_MIGRATOR, type SchemaMigrator } from '../../src/ports/schema-migrator';
 import { SERVICE_MANAGER } from '../../src/ports/service-manager';
+import { STORE_ROOT } from '../../src/ports/store-root';
 import { UNIT_FILES } from '../../src/ports/unit-files';
+import { LOCATION_UNIT_STATE_STORE, UNIT_STATE_STORE } from '../../src/ports/unit-state-store';
+import { LOCATION_VOLUME_PROBE, VOLUME_PROBE } from '../../src/ports/volume-probe';
+import { FakeDownloadProgressMarker } from '../support/fake-download-progress-marker';
 import { RecordingLock } from '../support/fake-lock';
 import { FakeMachine, SteppingClock } from '../support/fake-machine';
-import { FakeMirror, StagedReleaseInspector } from '../support/fake-release-mirror';
-import { FakeVolume, InMemoryBinaryStore } from '../support/fake-release-volume';
+import { FakeMirror, StagedReleaseInspector, volumeUnder } from '../support/fake-release-mirror';
+import { FakeReleaseStore } from '../support/fake-release-store';
+import { FakeUnitStateStore } from '../support/fake-unit-state-store';
+import { FakeVolumeProbe } from '../support/fake-volume-probe';
 import {
   type CharmMetadata,
   type FakeRelation,
@@ -33,6 +40,7 @@ import {
   jujuState,
   loadCharmMetadata,
 } from '../support/in-memory-hook-tools';
+import { InMemoryVolume } from '../support/in-memory-volume';
 import { RecordingLogger } from '../support/recording-logger';
 
 export const LOCATION = '/var/lib/concourse';
@@ -40,7 +48,8 @@ const metadata: CharmMetadata = loadCharmMetadata(join(import.meta.dirname, '..'
 
 /** What several units share: the volume, the mirror it downloads from, the lock on the volume, time. */
 export class HookWorld {
-  readonly volume: FakeVolume;
+  /** The volume at the storage location (shared by every unit of the test, as a shared mount is). */
+  readonly volume = new InMemoryVolume(LOCATION);
   readonly mirror: FakeMirror;
   readonly lock = new RecordingLock();
   readonly clock = new SteppingClock();
@@ -54,7 +63,7 @@ export class HookWorld {
   readonly keys: KeyMaker = new CountingKeyMaker();
 
   constructor(options: { readonly versions?: readonly string[]; readonly volumeId?: string } = {}) {
-    this.volume = new FakeVolume({ volumeId: options.volumeId ?? 'vol-a' });
+    this.volume.volumeId = options.volumeId ?? 'vol-a';
     this.mirror = new FakeMirror(options.versions ?? ['7.14.2', '7.14.3'], this.volume);
   }
 }
@@ -114,11 +123,15 @@ function rebindToFakes(
   c.rebindSync(CLOCK).toConstantValue(world.clock);
   c.rebindSync(LOCK).toConstantValue(world.lock);
   c.rebindSync(DOWNLOADER).toConstantValue(world.mirror);
-  c.rebindSync(RELEASE_INSPECTOR).toConstantValue(new StagedReleaseInspector(world.volume));
-  c.rebindSync(BINARY_STORE).toDynamicValue(
-    async (ctx) => new InMemoryBinaryStore(await ctx.getAsync<string>(VOLUME_ROOT), world.volume),
-  );
-  c.rebindSync(LOCATION_STORE).toConstantValue(new InMemoryBinaryStore(LOCATION, world.volume));
+  c.rebindSync(RELEASE_INSPECTOR).toConstantValue(new StagedReleaseInspector());
+  // The store ports over the volume under this hook's store root (the location, or a unit-private store below it).
+  const at = async (ctx: ResolutionContext) => volumeUnder(world.volume, await ctx.getAsync<string>(STORE_ROOT));
+  c.rebindSync(VOLUME_PROBE).toDynamicValue(async (ctx) => new FakeVolumeProbe(await at(ctx)));
+  c.rebindSync(RELEASE_STORE).toDynamicValue(async (ctx) => new FakeReleaseStore(await at(ctx)));
+  c.rebindSync(DOWNLOAD_PROGRESS_MARKER).toDynamicValue(async (ctx) => new FakeDownloadProgressMarker(await at(ctx)));
+  c.rebindSync(UNIT_STATE_STORE).toDynamicValue(async (ctx) => new FakeUnitStateStore(await at(ctx)));
+  c.rebindSync(LOCATION_VOLUME_PROBE).toConstantValue(new FakeVolumeProbe(world.volume));
+  c.rebindSync(LOCATION_UNIT_STATE_STORE).toConstantValue(new FakeUnitStateStore(world.volume));
   c.rebindSync(UNIT_FILES).toConstantValue(machine);
   c.rebindSync(SERVICE_MANAGER).toConstantValue(machine);
   c.rebindSync(MOUNT_TABLE).toConstantValue(machine);

@@ -53,7 +53,7 @@ describe('install and config-changed in mode=auto', () => {
     expect(run.state.workloadVersion).toBe('7.14.2');
     expect(run.state.openedPorts).toEqual(['8080/tcp']);
     // Recorded before the install and after the start: the release it runs is protected from garbage collection.
-    expect(cluster.world.volume.store('/var/lib/concourse').unitStates.get('concourse-ci-0')).toMatchObject({
+    expect(JSON.parse(cluster.world.volume.unitStates.get('concourse-ci-0') ?? '{}')).toMatchObject({
       unit: 'concourse-ci/0',
       roles: ['web'],
       runningVersion: '7.14.2',

@@ -23,8 +23,8 @@ describe('storage-status', () => {
     const cluster = await deployed();
     const lock = cluster.world.lock;
     const attempts = lock.attempts;
-    const store = cluster.world.volume.store(LOCATION);
-    const before = JSON.stringify([...store.unitStates]);
+    const volume = cluster.world.volume;
+    const before = JSON.stringify([...volume.unitStates]);
     const run = await cluster.action('concourse-ci/1', 'storage-status');
     expect(run.tools.actionFailure).toBeUndefined();
     expect(run.tools.actionResults).toMatchObject({
@@ -42,14 +42,13 @@ describe('storage-status', () => {
       'units.concourse-ci-1.version': '7.14.2',
     });
     expect(lock.attempts).toBe(attempts);
-    expect(JSON.stringify([...store.unitStates])).toBe(before);
+    expect(JSON.stringify([...volume.unitStates])).toBe(before);
   });
 
   test('another unit mid-download → the lock held, who downloads which version and how far', async () => {
     const cluster = await deployed();
     cluster.world.lock.heldElsewhere = true;
-    const store = cluster.world.volume.store(LOCATION);
-    store.progress = {
+    cluster.world.volume.progress = JSON.stringify({
       version: '7.14.3',
       unit: 'concourse-ci/2',
       host: 'machine-2',
@@ -58,7 +57,7 @@ describe('storage-status', () => {
       updatedAt: Date.parse('2026-12-07T20:00:30Z'),
       bytes: 42,
       total: 100,
-    };
+    });
     const run = await cluster.action('concourse-ci/0', 'storage-status');
     expect(run.tools.actionResults).toMatchObject({
       'lock.held': 'true',
@@ -83,7 +82,9 @@ describe('a unit leaving', () => {
     '%s on a worker → its services stopped and disabled, its own directory removed, nothing else',
     async (hook) => {
       const cluster = await deployed();
-      const store = cluster.world.volume.store(LOCATION);
+      const volume = cluster.world.volume;
+      volume.privateStore('concourse-ci-2');
+      volume.privateStore('concourse-ci-1');
       const run = await cluster.run('concourse-ci/2', hook);
       expect(run.exitCode).toBe(0);
       expect(cluster.machine('concourse-ci/2').changes()).toEqual([
@@ -91,10 +92,11 @@ describe('a unit leaving', () => {
         `stop ${WORKER}`,
         `disable ${WORKER}`,
       ]);
-      expect(store.removed).toEqual(['worker/concourse-ci-2', '.unit-private/concourse-ci-2']);
-      expect([...store.unitStates.keys()].sort()).toEqual(['concourse-ci-0', 'concourse-ci-1']);
-      expect([...store.releases.keys()]).toEqual(['7.14.2']);
-      expect(cluster.world.volume.volumeId).toBe('vol-a');
+      expect([...volume.unitStates.keys()].sort()).toEqual(['concourse-ci-0', 'concourse-ci-1']);
+      expect([...volume.privateStores.keys()]).toEqual(['concourse-ci-1']);
+      expect([...volume.releases.keys()]).toEqual(['7.14.2']);
+      expect(volume.current).toBe('7.14.2');
+      expect(volume.volumeId).toBe('vol-a');
     },
   );
 
@@ -111,7 +113,11 @@ describe('a unit leaving', () => {
     cluster.world.volume.state = 'missing';
     const run = await cluster.run('concourse-ci/1', 'remove');
     expect(run.exitCode).toBe(0);
-    expect(cluster.world.volume.store(LOCATION).removed).toEqual([]);
+    expect([...cluster.world.volume.unitStates.keys()].sort()).toEqual([
+      'concourse-ci-0',
+      'concourse-ci-1',
+      'concourse-ci-2',
+    ]);
     expect(run.logger.events.find((e) => e.event === 'storage.unit.removed')?.fields).toEqual({ volume: 'missing' });
   });
 

@@ -1,6 +1,6 @@
 // Test support: the release mirror in memory, behind the Downloader and ReleaseInspector ports. It serves the
-// versions it holds (a tarball "extracts" bin/concourse into the staging area of a FakeVolume) and counts downloads;
-// any other version is a 404, as GitHub answers for a release that does not exist.
+// versions it holds (a tarball "extracts" a release in miniature into a staging area of an InMemoryVolume) and
+// counts downloads; any other version is a 404, as GitHub answers for a release that does not exist.
 
 import {
   DownloadError,
@@ -10,7 +10,9 @@ import {
   type ReleaseSource,
 } from '../../src/ports/downloader';
 import type { ReleaseInspector } from '../../src/ports/release-inspector';
-import type { FakeVolume } from './fake-release-volume';
+import { FakeReleaseStore } from './fake-release-store';
+import type { InMemoryVolume } from './in-memory-volume';
+import { releaseFiles } from './release-fixtures';
 
 const SHA1 = 'a'.repeat(40);
 
@@ -20,15 +22,13 @@ export class FakeMirror implements Downloader {
 
   constructor(
     private readonly versions: readonly string[],
-    private readonly volume: FakeVolume,
+    private readonly volume: InMemoryVolume,
   ) {}
 
   async fetchAndExtract(source: ReleaseSource, targetDir: string, options: FetchOptions): Promise<FetchResult> {
     const version = this.served(source.kind === 'url' ? source.url : source.path);
     this.downloads.set(version, (this.downloads.get(version) ?? 0) + 1);
-    const staging = this.volume.staging.get(targetDir);
-    if (staging === undefined) throw new Error(`no staging area at ${targetDir}`);
-    staging.files.push('bin/concourse', 'resource-types/registry-image/rootfs.tgz');
+    new FakeReleaseStore(volumeUnder(this.volume, targetDir)).stage({ version, dir: targetDir }, releaseFiles(version));
     options.onProgress?.({ bytes: 1024, total: 1024 });
     return { bytes: 1024, sha1: SHA1, sha256: 'b'.repeat(64), extractedBytes: 4096 };
   }
@@ -51,11 +51,15 @@ export class FakeMirror implements Downloader {
   }
 }
 
-/** `bin/concourse --version` of a staged release: the version the fake tarball was fetched for. */
+/** `bin/concourse --version` of a staged release: the version its staging area was opened for. */
 export class StagedReleaseInspector implements ReleaseInspector {
-  constructor(private readonly volume: FakeVolume) {}
-
   async reportedVersion(releaseDir: string): Promise<string | undefined> {
-    return this.volume.staging.get(releaseDir)?.version;
+    return /^(\d+\.\d+\.\d+(?:-[a-z]+\.\d+)?)\./.exec(releaseDir.split('/').pop() ?? '')?.[1];
   }
+}
+
+/** The volume a path is on: the location's, or a unit-private store below it (shared-storage=none). */
+export function volumeUnder(location: InMemoryVolume, path: string): InMemoryVolume {
+  const m = new RegExp(`^${location.root}/\\.unit-private/([^/]+)(/|$)`).exec(path);
+  return m?.[1] === undefined ? location : location.privateStore(m[1]);
 }
