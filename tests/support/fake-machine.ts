@@ -32,6 +32,10 @@ export class FakeMachine implements UnitFiles, ServiceManager, MountTable {
     return this.files.get(path)?.content;
   }
 
+  async remove(path: string): Promise<boolean> {
+    return this.files.delete(path);
+  }
+
   async ensureDirectory(dir: DirectorySpec): Promise<void> {
     this.directories.add(dir.path);
   }
