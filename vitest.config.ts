@@ -1,11 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
-// Three layers (CONVENTIONS.md): pure domain tests, adapter tests against real files, processes and loopback HTTP,
-// and end-to-end tests that drive the packed charm through `dispatch` in the simulated model, one at a time.
+// Four layers (CONVENTIONS.md): pure domain tests, hook tests (the real per-hook container over in-memory Juju,
+// volume and systemd: no root, no simulator), adapter tests against real files, processes and loopback HTTP, and
+// end-to-end tests that drive the packed charm through `dispatch` in the simulated model, one at a time.
+// The unit and hook tests share no state between files (every fake is made per test), so they run without a fresh
+// module graph per file: that halves their time (the target is under 30 s as a normal user).
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], testTimeout: 5_000 } },
+      { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], testTimeout: 5_000, isolate: false } },
+      { test: { name: 'hooks', include: ['tests/hooks/**/*.test.ts'], testTimeout: 10_000, isolate: false } },
       {
         test: { name: 'adapters', include: ['tests/adapters/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
       },

@@ -10,6 +10,7 @@
 
 import { TARGET_SERIAL_KEY, TARGET_VERSION_KEY } from './peer-data';
 import type { Role } from './roles';
+import { ConcourseVersion } from './version';
 
 /** The serial of the current target in the peer application bag (0 when none, or unreadable). */
 export function targetSerial(app: Readonly<Record<string, string>>): number {
@@ -18,20 +19,23 @@ export function targetSerial(app: Readonly<Record<string, string>>): number {
 }
 
 /** The bag keys that set `target` as a new attempt: a unit that failed to start the previous attempt tries again. */
-export function newTarget(app: Readonly<Record<string, string>>, target: string): Readonly<Record<string, string>> {
-  return { [TARGET_VERSION_KEY]: target, [TARGET_SERIAL_KEY]: String(targetSerial(app) + 1) };
+export function newTarget(
+  app: Readonly<Record<string, string>>,
+  target: ConcourseVersion,
+): Readonly<Record<string, string>> {
+  return { [TARGET_VERSION_KEY]: target.toString(), [TARGET_SERIAL_KEY]: String(targetSerial(app) + 1) };
 }
 
 /** What identifies one attempt at a target: a failed start is remembered against it. */
-export function targetAttempt(app: Readonly<Record<string, string>>, target: string): string {
-  return `${target}@${targetSerial(app)}`;
+export function targetAttempt(app: Readonly<Record<string, string>>, target: ConcourseVersion): string {
+  return `${target.toString()}@${targetSerial(app)}`;
 }
 
 export interface UnitReport {
   readonly unit: string;
   readonly roles: readonly Role[];
   /** What it runs; undefined before its services first started. */
-  readonly running: string | undefined;
+  readonly running: ConcourseVersion | undefined;
 }
 
 /**
@@ -39,23 +43,23 @@ export interface UnitReport {
  * otherwise the target kept (set by `upgrade`/`rollback`), or the config's version when none was ever set.
  */
 export function leaderTarget(input: {
-  readonly configVersion: string | undefined;
-  readonly lastConfigVersion: string | undefined;
-  readonly currentTarget: string | undefined;
-}): { readonly target: string | undefined; readonly configVersion: string | undefined } {
+  readonly configVersion: ConcourseVersion | undefined;
+  readonly lastConfigVersion: ConcourseVersion | undefined;
+  readonly currentTarget: ConcourseVersion | undefined;
+}): { readonly target: ConcourseVersion | undefined; readonly configVersion: ConcourseVersion | undefined } {
   const { configVersion, lastConfigVersion, currentTarget } = input;
-  if (configVersion !== undefined && configVersion !== lastConfigVersion)
+  if (configVersion !== undefined && !sameVersion(configVersion, lastConfigVersion))
     return { target: configVersion, configVersion };
   return { target: currentTarget ?? configVersion, configVersion: lastConfigVersion ?? configVersion };
 }
 
 export type SwitchDecision =
   | { readonly kind: 'run-target' }
-  | { readonly kind: 'hold'; readonly version: string; readonly reason: string };
+  | { readonly kind: 'hold'; readonly version: ConcourseVersion; readonly reason: string };
 
 /** Whether this unit may run the target now, or keeps what it runs (and why, for its status). */
 export function decideSwitch(input: {
-  readonly target: string;
+  readonly target: ConcourseVersion;
   readonly self: UnitReport;
   /** Every other unit whose version matters: peers, and the web units of related applications (`flight`). */
   readonly others: readonly UnitReport[];
@@ -65,22 +69,22 @@ export function decideSwitch(input: {
   readonly failedHere?: boolean;
 }): SwitchDecision {
   const { target, self } = input;
-  if (self.running === undefined || self.running === target) return { kind: 'run-target' };
+  if (self.running === undefined || self.running.equals(target)) return { kind: 'run-target' };
   if (input.failedHere === true) {
     return {
       kind: 'hold',
       version: self.running,
-      reason: `Concourse ${target} did not start here: fix it, then run upgrade again`,
+      reason: `Concourse ${target.toString()} did not start here: fix it, then run upgrade again`,
     };
   }
   if (self.roles.includes('web')) return { kind: 'run-target' };
-  const webOnTarget = input.others.some((u) => u.roles.includes('web') && u.running === target);
+  const webOnTarget = input.others.some((u) => u.roles.includes('web') && sameVersion(u.running, target));
   if (webOnTarget || !input.webExpected) return { kind: 'run-target' };
-  return { kind: 'hold', version: self.running, reason: `waiting for a web unit to run ${target} first` };
+  return { kind: 'hold', version: self.running, reason: `waiting for a web unit to run ${target.toString()} first` };
 }
 
 export interface RolloutProgress {
-  readonly target: string;
+  readonly target: ConcourseVersion;
   readonly done: number;
   readonly total: number;
   readonly complete: boolean;
@@ -89,37 +93,33 @@ export interface RolloutProgress {
 }
 
 /** How far the roll-out is, over every unit of the application (the leader's view). */
-export function rolloutProgress(target: string, units: readonly UnitReport[]): RolloutProgress {
-  const pending = units.filter((u) => u.running !== target);
+export function rolloutProgress(target: ConcourseVersion, units: readonly UnitReport[]): RolloutProgress {
+  const pending = units.filter((u) => !sameVersion(u.running, target));
   return { target, done: units.length - pending.length, total: units.length, complete: pending.length === 0, pending };
 }
 
 /** The leader's status text while some unit still runs another release; undefined when none does. */
-export function rolloutStatus(
-  progress: RolloutProgress,
-  compare: (a: string, b: string) => number,
-): string | undefined {
-  return progress.pending.some((u) => u.running !== undefined) ? describeRollout(progress, compare) : undefined;
+export function rolloutStatus(progress: RolloutProgress): string | undefined {
+  return progress.pending.some((u) => u.running !== undefined) ? describeRollout(progress) : undefined;
 }
 
 /**
  * `Upgrading to v7.14.3: 3/5 units`, or `Rolling back to` when the units still to switch run a newer release, for the
  * leader's status while units switch.
  */
-export function describeRollout(progress: RolloutProgress, compare: (a: string, b: string) => number): string {
-  const back = progress.pending.some((u) => u.running !== undefined && compare(u.running, progress.target) > 0);
-  return `${back ? 'Rolling back' : 'Upgrading'} to v${progress.target}: ${progress.done}/${progress.total} units`;
+export function describeRollout(progress: RolloutProgress): string {
+  const back = progress.pending.some((u) => u.running !== undefined && u.running.compare(progress.target) > 0);
+  const target = progress.target.toString();
+  return `${back ? 'Rolling back' : 'Upgrading'} to v${target}: ${progress.done}/${progress.total} units`;
 }
 
-/** `rollback` without a version: the newest release on the volume older than the one running. */
-export function rollbackTarget(
-  running: string,
-  available: readonly string[],
-  compare: (a: string, b: string) => number,
-): string | undefined {
-  return [...available]
-    .filter((v) => compare(v, running) < 0)
-    .sort(compare)
+/** `rollback` without a version: the newest release on the volume older than the one running (names that are not versions skipped). */
+export function rollbackTarget(running: ConcourseVersion, available: readonly string[]): ConcourseVersion | undefined {
+  return available
+    .filter((name) => ConcourseVersion.isValid(name))
+    .map((name) => ConcourseVersion.parse(name))
+    .filter((v) => v.compare(running) < 0)
+    .sort((a, b) => a.compare(b))
     .pop();
 }
 
@@ -134,4 +134,9 @@ export function downMigrationFor(
 ): number | undefined {
   if (runningSchema === undefined || targetSchema === undefined) return undefined;
   return targetSchema < runningSchema ? targetSchema : undefined;
+}
+
+/** Both undefined, or the same version. */
+export function sameVersion(a: ConcourseVersion | undefined, b: ConcourseVersion | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : a.equals(b);
 }

@@ -26,6 +26,12 @@ export class ConcourseVersion {
     return new ConcourseVersion(Number(m[1]), Number(m[2]), Number(m[3]), prerelease, text);
   }
 
+  /** A version another unit or an earlier hook wrote: undefined when empty or not a version (nothing to act on). */
+  static tryParse(input: string | undefined): ConcourseVersion | undefined {
+    const text = input?.trim().replace(/^v(?=\d)/, '') ?? '';
+    return VERSION_PATTERN.test(text) ? ConcourseVersion.parse(text) : undefined;
+  }
+
   static isValid(input: string): boolean {
     return VERSION_PATTERN.test(input);
   }

@@ -20,13 +20,21 @@ export function detectSharing(self: string, volumeId: string, peers: PeerVolumes
 }
 
 /** `required` holds the unit until another unit is seen on the same volume: a missed mount must not go unnoticed. */
+export function sharingProblem(
+  mode: SharedStorageMode,
+  sharing: Sharing,
+  location: string,
+): StorageProblem | undefined {
+  if (mode !== 'required' || sharing.units.length >= 2) return undefined;
+  return new StorageProblem(
+    'blocked',
+    `No other unit shares the volume at ${location} (shared-storage=required): mount the shared filesystem there on every unit`,
+  );
+}
+
 export function enforceSharingMode(mode: SharedStorageMode, sharing: Sharing, location: string): void {
-  if (mode === 'required' && sharing.units.length < 2) {
-    throw new StorageProblem(
-      'blocked',
-      `No other unit shares the volume at ${location} (shared-storage=required): mount the shared filesystem there on every unit`,
-    );
-  }
+  const problem = sharingProblem(mode, sharing, location);
+  if (problem !== undefined) throw problem;
 }
 
 export function compareUnits(a: string, b: string): number {

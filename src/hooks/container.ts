@@ -59,11 +59,11 @@ import { ReconcileHandler } from './handlers/reconcile';
 import { ConcourseRoles } from './reconcile/concourse-roles';
 import { PeerView } from './reconcile/peer-view';
 import { PostgresLink } from './reconcile/postgres-link';
+import { ReconcileSnapshotReader } from './reconcile/reconcile-snapshot';
 import { RelatedUnits } from './reconcile/related-units';
 import { RelationOutbox } from './reconcile/relation-outbox';
 import { ReleaseCollector } from './reconcile/release-collector';
 import { ReleaseInstaller } from './reconcile/release-installer';
-import { Rollout } from './reconcile/rollout';
 import { ServiceApplier, START_SETTLE_MS, WEB_READY_TIMING, type WebReadyTiming } from './reconcile/service-applier';
 import { UnitMemory } from './reconcile/unit-memory';
 import { VaultKvLink } from './reconcile/vault-kv-link';
@@ -124,7 +124,7 @@ export function createContainer(context: HookContext, env: Environment): Contain
   c.bind(VaultKvLink).toSelf();
   c.bind(PostgresLink).toSelf();
   c.bind(ConcourseRoles).toSelf();
-  c.bind(Rollout).toSelf();
+  c.bind(ReconcileSnapshotReader).toSelf();
   // The reconcile path, also run by the upgrade and rollback actions after they set the target.
   c.bind(ReconcileHandler).toSelf();
   c.bind(STORE_ROOT).toDynamicValue(async (ctx) => {

@@ -150,23 +150,6 @@ describe('mode=auto, 3 units on one volume, with PostgreSQL', () => {
     );
   });
 
-  test('relation events and update-status that change nothing → no start, restart, stop or reload', async () => {
-    const before = ['concourse-ci/0', 'concourse-ci/1', 'concourse-ci/2'].map((u) => changes(sim, u).length);
-    const peers = sim.relationIds('concourse-ci', 'peers')[0] ?? '';
-    await sim.runHook('concourse-ci/0', 'peers-relation-changed', { relationId: peers, remoteUnit: 'concourse-ci/1' });
-    await sim.runHook('concourse-ci/1', 'peers-relation-changed', { relationId: peers, remoteUnit: 'concourse-ci/0' });
-    await sim.runHook('concourse-ci/0', 'postgresql-relation-changed', {
-      relationId: pg.relationId,
-      remoteApp: POSTGRES_APP,
-    });
-    await sim.runHook('concourse-ci/0', 'config-changed');
-    await sim.updateStatus();
-    await sim.settle();
-    const after = ['concourse-ci/0', 'concourse-ci/1', 'concourse-ci/2'].map((u) => changes(sim, u).length);
-    expect(after).toEqual(before);
-    expect(statusOf(sim, 'concourse-ci/0')[0]).toBe('active');
-  });
-
   test('a worker joins → the web reloads its authorized keys, never restarts', async () => {
     const before = changes(sim, 'concourse-ci/0').length;
     const [added] = await sim.addUnit('concourse-ci');

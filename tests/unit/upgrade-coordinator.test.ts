@@ -11,10 +11,12 @@ import {
   targetAttempt,
   type UnitReport,
 } from '../../src/domain/upgrade-coordinator';
-import { compareVersions } from '../../src/domain/version';
+import { ConcourseVersion, compareVersions } from '../../src/domain/version';
 
-const web = (unit: string, running?: string): UnitReport => ({ unit, roles: ['web'], running });
-const worker = (unit: string, running?: string): UnitReport => ({ unit, roles: ['worker'], running });
+const v = (text: string) => ConcourseVersion.parse(text);
+const maybe = (text: string | undefined) => (text === undefined ? undefined : v(text));
+const web = (unit: string, running?: string): UnitReport => ({ unit, roles: ['web'], running: maybe(running) });
+const worker = (unit: string, running?: string): UnitReport => ({ unit, roles: ['worker'], running: maybe(running) });
 
 describe('leaderTarget', () => {
   test.each([
@@ -26,22 +28,29 @@ describe('leaderTarget', () => {
     [undefined, undefined, undefined, undefined, undefined],
     ['7.14.2', undefined, '7.14.3', '7.14.2', '7.14.2'], // first leader hook after a charm without config-version
   ] as const)('config %s, last %s, target %s → %s', (configVersion, last, current, target, kept) => {
-    expect(leaderTarget({ configVersion, lastConfigVersion: last, currentTarget: current })).toEqual({
-      target,
-      configVersion: kept,
-    });
+    expect(
+      leaderTarget({
+        configVersion: maybe(configVersion),
+        lastConfigVersion: maybe(last),
+        currentTarget: maybe(current),
+      }),
+    ).toEqual({ target: maybe(target), configVersion: maybe(kept) });
   });
 
   test('idempotent: feeding the result back changes nothing', () => {
-    const first = leaderTarget({ configVersion: '7.14.4', lastConfigVersion: '7.14.2', currentTarget: '7.14.3' });
+    const first = leaderTarget({
+      configVersion: v('7.14.4'),
+      lastConfigVersion: v('7.14.2'),
+      currentTarget: v('7.14.3'),
+    });
     expect(
-      leaderTarget({ configVersion: '7.14.4', lastConfigVersion: first.configVersion, currentTarget: first.target }),
+      leaderTarget({ configVersion: v('7.14.4'), lastConfigVersion: first.configVersion, currentTarget: first.target }),
     ).toEqual(first);
   });
 });
 
 describe('decideSwitch', () => {
-  const target = '7.14.3';
+  const target = v('7.14.3');
 
   test('a unit running nothing yet starts on the target', () => {
     expect(decideSwitch({ target, self: worker('a/1'), others: [web('a/0', '7.14.2')], webExpected: true })).toEqual({
@@ -57,7 +66,7 @@ describe('decideSwitch', () => {
     const self = worker('a/1', '7.14.2');
     expect(decideSwitch({ target, self, others: [web('a/0', '7.14.2')], webExpected: true })).toEqual({
       kind: 'hold',
-      version: '7.14.2',
+      version: v('7.14.2'),
       reason: 'waiting for a web unit to run 7.14.3 first',
     });
     expect(decideSwitch({ target, self, others: [web('a/0', '7.14.3')], webExpected: true }).kind).toBe('run-target');
@@ -76,7 +85,7 @@ describe('decideSwitch', () => {
 
   test('already on the target (a retried hook) → run-target, nothing to wait for', () => {
     expect(
-      decideSwitch({ target, self: worker('a/1', target), others: [web('a/0', '7.14.2')], webExpected: true }).kind,
+      decideSwitch({ target, self: worker('a/1', '7.14.3'), others: [web('a/0', '7.14.2')], webExpected: true }).kind,
     ).toBe('run-target');
   });
 
@@ -85,7 +94,7 @@ describe('decideSwitch', () => {
       decideSwitch({ target, self: web('a/0', '7.14.2'), others: [], webExpected: true, failedHere: true }),
     ).toEqual({
       kind: 'hold',
-      version: '7.14.2',
+      version: v('7.14.2'),
       reason: 'Concourse 7.14.3 did not start here: fix it, then run upgrade again',
     });
     // A new unit has nothing to go back to: it starts on the target (and says why if that fails).
@@ -96,10 +105,10 @@ describe('decideSwitch', () => {
 
   test('rollback is the same rule: web first, then workers', () => {
     const self = worker('a/1', '7.14.3');
-    expect(decideSwitch({ target: '7.14.2', self, others: [web('a/0', '7.14.3')], webExpected: true }).kind).toBe(
+    expect(decideSwitch({ target: v('7.14.2'), self, others: [web('a/0', '7.14.3')], webExpected: true }).kind).toBe(
       'hold',
     );
-    expect(decideSwitch({ target: '7.14.2', self, others: [web('a/0', '7.14.2')], webExpected: true }).kind).toBe(
+    expect(decideSwitch({ target: v('7.14.2'), self, others: [web('a/0', '7.14.2')], webExpected: true }).kind).toBe(
       'run-target',
     );
   });
@@ -107,28 +116,26 @@ describe('decideSwitch', () => {
 
 describe('rolloutProgress and describeRollout', () => {
   test('counts units on the target and lists the others', () => {
-    const p = rolloutProgress('7.14.3', [web('a/0', '7.14.3'), worker('a/1', '7.14.2'), worker('a/2', '7.14.3')]);
+    const p = rolloutProgress(v('7.14.3'), [web('a/0', '7.14.3'), worker('a/1', '7.14.2'), worker('a/2', '7.14.3')]);
     expect(p).toMatchObject({ done: 2, total: 3, complete: false });
     expect(p.pending.map((u) => u.unit)).toEqual(['a/1']);
-    expect(describeRollout(p, compareVersions)).toBe('Upgrading to v7.14.3: 2/3 units');
+    expect(describeRollout(p)).toBe('Upgrading to v7.14.3: 2/3 units');
   });
 
   test('units still on a newer release → a rollback, also once the leader itself switched', () => {
-    const p = rolloutProgress('7.14.2', [web('a/0', '7.14.2'), worker('a/1', '7.14.3')]);
-    expect(describeRollout(p, compareVersions)).toBe('Rolling back to v7.14.2: 1/2 units');
+    const p = rolloutProgress(v('7.14.2'), [web('a/0', '7.14.2'), worker('a/1', '7.14.3')]);
+    expect(describeRollout(p)).toBe('Rolling back to v7.14.2: 1/2 units');
   });
 
   test('rolloutStatus: only while some unit reports another release (not while new units have not reported)', () => {
-    expect(
-      rolloutStatus(rolloutProgress('7.14.3', [web('a/0', '7.14.3'), worker('a/1', '7.14.2')]), compareVersions),
-    ).toBe('Upgrading to v7.14.3: 1/2 units');
-    expect(
-      rolloutStatus(rolloutProgress('7.14.3', [web('a/0', '7.14.3'), worker('a/1')]), compareVersions),
-    ).toBeUndefined();
+    expect(rolloutStatus(rolloutProgress(v('7.14.3'), [web('a/0', '7.14.3'), worker('a/1', '7.14.2')]))).toBe(
+      'Upgrading to v7.14.3: 1/2 units',
+    );
+    expect(rolloutStatus(rolloutProgress(v('7.14.3'), [web('a/0', '7.14.3'), worker('a/1')]))).toBeUndefined();
   });
 
   test('every unit on the target → complete', () => {
-    expect(rolloutProgress('7.14.3', [web('a/0', '7.14.3')]).complete).toBe(true);
+    expect(rolloutProgress(v('7.14.3'), [web('a/0', '7.14.3')]).complete).toBe(true);
   });
 });
 
@@ -138,8 +145,9 @@ describe('rollbackTarget', () => {
     ['7.14.3', ['7.14.3'], undefined],
     ['7.14.2', ['7.14.3', '7.14.10'], undefined],
     ['7.14.10', ['7.14.9', '7.14.3', '7.14.10'], '7.14.9'], // numeric, not lexical
+    ['7.14.3', ['junk', '7.14.2'], '7.14.2'], // a leftover that is no version is never a target
   ] as const)('running %s, on the volume %j → %s', (running, available, expected) => {
-    expect(rollbackTarget(running, available, compareVersions)).toBe(expected);
+    expect(rollbackTarget(v(running), available)).toEqual(maybe(expected));
   });
 });
 
@@ -161,11 +169,13 @@ describe('downMigrationFor', () => {
 
 describe('target attempts', () => {
   test('each new target is a new attempt, even the same version again; a bad serial counts as none', () => {
-    expect(newTarget({}, '7.14.3')).toEqual({ 'target-version': '7.14.3', 'target-serial': '1' });
+    expect(newTarget({}, v('7.14.3'))).toEqual({ 'target-version': '7.14.3', 'target-serial': '1' });
     const app = { 'target-version': '7.14.3', 'target-serial': '4' };
-    expect(newTarget(app, '7.14.3')).toEqual({ 'target-version': '7.14.3', 'target-serial': '5' });
-    expect(targetAttempt(app, '7.14.3')).toBe('7.14.3@4');
-    expect(targetAttempt({ ...app, ...newTarget(app, '7.14.3') }, '7.14.3')).not.toBe(targetAttempt(app, '7.14.3'));
-    expect(targetAttempt({ 'target-serial': 'x' }, '7.14.3')).toBe('7.14.3@0');
+    expect(newTarget(app, v('7.14.3'))).toEqual({ 'target-version': '7.14.3', 'target-serial': '5' });
+    expect(targetAttempt(app, v('7.14.3'))).toBe('7.14.3@4');
+    expect(targetAttempt({ ...app, ...newTarget(app, v('7.14.3')) }, v('7.14.3'))).not.toBe(
+      targetAttempt(app, v('7.14.3')),
+    );
+    expect(targetAttempt({ 'target-serial': 'x' }, v('7.14.3'))).toBe('7.14.3@0');
   });
 });

@@ -5,14 +5,19 @@
 
 import { inject, injectable } from 'inversify';
 import type { CharmConfig } from '../../domain/charm-config';
-import { CharmProblem, ServiceStartFailed } from '../../domain/errors';
+import { ServiceStartFailed } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
 import type { InstallPolicy } from '../../domain/install-policy';
 import { ROLES_KEY, RUNNING_VERSION_KEY, VOLUME_ID_KEY } from '../../domain/peer-data';
-import { rolesFor } from '../../domain/roles';
+import {
+  type ConvergePlan,
+  failedStartProblem,
+  planReconcile,
+  type ReconcileSnapshot,
+} from '../../domain/reconcile-plan';
+import { formatRoles, rolesFor } from '../../domain/roles';
 import { unitStatus } from '../../domain/status';
-import { rolloutStatus } from '../../domain/upgrade-coordinator';
-import { ConcourseVersion, compareVersions } from '../../domain/version';
+import { ConcourseVersion } from '../../domain/version';
 import type { VolumeFacts } from '../../domain/volume';
 import {
   formatRememberedVolume,
@@ -21,23 +26,22 @@ import {
   rememberVolume,
 } from '../../domain/volume-identity';
 import { STORAGE_LOCATION } from '../../domain/volume-layout';
-import { collectsGarbage, describeSharing, detectSharing, enforceSharingMode } from '../../domain/volume-sharing';
 import { workerLayout } from '../../domain/worker-layout';
 import { CLOCK, type Clock } from '../../ports/clock';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/hook-values';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { MOUNT_TABLE, type MountTable } from '../../ports/mount-table';
+import { RELEASE_RESOLVER, type ReleaseResolver } from '../../ports/release-resolver';
 import { RELEASE_STORE, type ReleaseStore } from '../../ports/release-store';
 import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
 import { UNIT_STATE_STORE, type UnitStateStore } from '../../ports/unit-state-store';
 import { VOLUME_PROBE, type VolumeProbe } from '../../ports/volume-probe';
 import { ConcourseRoles } from '../reconcile/concourse-roles';
-import { PeerView } from '../reconcile/peer-view';
+import { ReconcileSnapshotReader } from '../reconcile/reconcile-snapshot';
 import { RelationOutbox } from '../reconcile/relation-outbox';
 import type { ReleaseCollector } from '../reconcile/release-collector';
 import { quietly, type ReleaseInstaller } from '../reconcile/release-installer';
-import { Rollout } from '../reconcile/rollout';
 import { SharedFsMount } from '../reconcile/shared-fs';
 import { MEMORY_KEYS, UnitMemory, volumeIdentityKey } from '../reconcile/unit-memory';
 import { type Handler, INSTALL_POLICY, RELEASE_COLLECTOR, RELEASE_INSTALLER } from '../tokens';
@@ -55,10 +59,10 @@ export class ReconcileHandler implements Handler {
     @inject(RELEASE_INSTALLER) private readonly installer: ReleaseInstaller,
     @inject(RELEASE_COLLECTOR) private readonly collector: ReleaseCollector,
     @inject(UnitMemory) private readonly memory: UnitMemory,
-    @inject(PeerView) private readonly peerView: PeerView,
     @inject(RelationOutbox) private readonly outbox: RelationOutbox,
     @inject(ConcourseRoles) private readonly concourse: ConcourseRoles,
-    @inject(Rollout) private readonly rollout: Rollout,
+    @inject(ReconcileSnapshotReader) private readonly snapshots: ReconcileSnapshotReader,
+    @inject(RELEASE_RESOLVER) private readonly resolver: ReleaseResolver,
     @inject(CLOCK) private readonly clock: Clock,
     @inject(LOGGER) private readonly logger: Logger,
     @inject(MOUNT_TABLE) private readonly mounts: MountTable,
@@ -81,108 +85,90 @@ export class ReconcileHandler implements Handler {
 
   private async reconcile(): Promise<void> {
     const leader = await this.tools.isLeader();
-    const roles = rolesFor(this.config.mode, leader);
     // Published before anything that can fail or wait (a volume check, a download, a storage wait): Juju tells a
     // deposed leader nothing, so in mode=auto this write is how the old leader learns to stop its web, and it is
     // committed even when this hook ends blocked or waiting.
-    this.outbox.toPeers({ [ROLES_KEY]: roles.join(',') });
+    this.outbox.toPeers({ [ROLES_KEY]: formatRoles(rolesFor(this.config.mode, leader)) });
     // shared-fs relation: mount, remount or release NFS/CephFS at the location; attachVolume then adopts it.
     await this.sharedFs.converge();
     const { facts, volumeId } = await this.attachVolume();
-
-    const sharing = detectSharing(this.unit, volumeId, await this.peerView.volumes());
-    enforceSharingMode(this.config.sharedStorage, sharing, this.volume.root);
-
-    const target = await this.rollout.target(leader);
-    const t = target.toString();
+    const plan = await this.plan(await this.snapshots.read(leader, { id: volumeId, root: this.volume.root }));
     const layout = workerLayout({
       unit: this.context.unit,
       volumeRoot: this.volume.root,
       volumeIsNetworkFilesystem: facts.networkFilesystem,
       workDirOverride: this.config.workerWorkDir,
     });
-    // What this unit's services run (remembered once they ran it), and what they may run now: web units switch to
-    // the target at once, workers once a web runs it (UpgradeCoordinator).
-    const running = await this.memory.get(MEMORY_KEYS.workloadVersion);
-    const attempt = await this.rollout.attempt(target);
-    const failedHere = (await this.memory.get(MEMORY_KEYS.startFailed)) === attempt;
-    const decision = await this.rollout.decide(target, roles, running, failedHere);
-    const runVersion = decision.kind === 'run-target' ? target : ConcourseVersion.parse(decision.version);
-    const v = runVersion.toString();
-    const record = (runningVersion: string | undefined) =>
+    const record = (running: ConcourseVersion | undefined) =>
       this.unitStates.write(layout.unitDirName, {
         unit: this.unit,
-        roles: [...roles],
-        runningVersion,
-        targetVersion: t,
+        roles: [...plan.roles],
+        runningVersion: running?.toString(),
+        targetVersion: plan.target.toString(),
         workDir: layout.workDir,
         updatedAt: new Date(this.clock.now()).toISOString(),
       });
-    // Each store is collected by one unit: the shared one by the leader, a private one by its owner.
-    const collects = collectsGarbage(leader, this.config.sharedStorage);
-    const onTarget = running === t;
-    if (!onTarget) {
-      // Recorded before the target is installed, so the leader's garbage collection never removes what this unit is
-      // about to switch to; and collected first, so releases beyond keep-releases make room for the new one.
-      await record(running);
-      if (collects) await this.collect(t);
-    }
-    // The release this unit runs now: the target, installed beside the running release (nothing stops for the
-    // download, and on a shared volume the first unit's download serves all); a worker holding for its web leaves the
-    // download to the web, so a failing download is tried by the units that switch first, not by every unit.
-    await this.installer.ensure(runVersion, { quiet: running === v });
-    if (v === t) await this.switchCurrent(t);
-    const input = { roles, leader, volumeRoot: this.volume.root, volumeId, layout };
+    if (plan.beforeInstall.record) await record(plan.previous);
+    if (plan.beforeInstall.collect) await this.collect(plan.target);
+    await this.installer.ensure(plan.run, { quiet: plan.quietInstall });
+    if (plan.switchCurrent) await this.switchCurrent(plan.target);
+    const input = { roles: plan.roles, leader, volumeRoot: this.volume.root, volumeId, layout };
     let url: string | undefined;
     try {
-      ({ url } = await this.concourse.converge({ ...input, version: runVersion }));
+      ({ url } = await this.concourse.converge({ ...input, version: plan.run }));
     } catch (error) {
-      if (!(error instanceof ServiceStartFailed) || running === undefined || running === v) throw error;
+      if (!(error instanceof ServiceStartFailed) || plan.fallback === undefined) throw error;
+      const fallback = plan.fallback;
       // The new release does not start here: back onto the release that ran, and stay there for this attempt, so
       // the workers (which wait for a web on the target) stay on it too.
-      this.logger.error('concourse.switch.failed', { version: v, previous: running, error: error.message });
+      this.logger.error('concourse.switch.failed', {
+        version: plan.run.toString(),
+        previous: fallback.toString(),
+        error: error.message,
+      });
       // Remembered first: if the previous release fails too, the next hooks still hold on it instead of trying the
       // target again on every hook.
-      await this.memory.remember({ [MEMORY_KEYS.startFailed]: attempt });
+      await this.memory.remember({ [MEMORY_KEYS.startFailed]: plan.attempt });
       try {
-        await this.concourse.converge({ ...input, version: ConcourseVersion.parse(running) });
+        await this.concourse.converge({ ...input, version: fallback });
       } catch (back) {
         if (!(back instanceof ServiceStartFailed)) throw back;
-        this.logger.error('concourse.revert.failed', { version: running, error: back.message });
-        throw new CharmProblem(
-          'blocked',
-          `Concourse ${v} did not start (${error.message}), and going back to ${running} failed too ` +
-            `(${back.message}): fix the unit, then run upgrade or rollback`,
-        );
+        this.logger.error('concourse.revert.failed', { version: fallback.toString(), error: back.message });
+        throw failedStartProblem({ run: plan.run, fallback }, error.message, back.message);
       }
-      await this.switchCurrent(running);
-      await record(running);
-      this.outbox.toPeers({ [RUNNING_VERSION_KEY]: running });
-      throw new CharmProblem(
-        'blocked',
-        `Concourse ${v} did not start (${error.message}): back on ${running}; fix it, then run upgrade again`,
-      );
+      await this.switchCurrent(fallback);
+      await record(fallback);
+      this.outbox.toPeers({ [RUNNING_VERSION_KEY]: fallback.toString() });
+      throw failedStartProblem({ run: plan.run, fallback }, error.message);
     }
-    await record(v);
+    const v = plan.run.toString();
+    await record(plan.run);
     this.outbox.toPeers({ [RUNNING_VERSION_KEY]: v });
-    if (running !== v) {
-      this.logger.info('concourse.version.running', { version: v, previous: running ?? 'none' });
+    if (plan.afterStart.announce) {
+      this.logger.info('concourse.version.running', { version: v, previous: plan.previous?.toString() ?? 'none' });
       await this.tools.applicationVersionSet(v);
       await this.memory.remember({ [MEMORY_KEYS.workloadVersion]: v });
     }
-    if (collects && v === t) await this.collect(t);
-    const progress = leader ? await this.rollout.progress(target, { unit: this.unit, roles, running: v }) : undefined;
-    const { status, message } = unitStatus({
-      roles,
-      running: v,
-      url,
-      holding: decision.kind === 'hold' ? decision.reason : undefined,
-      failedHere,
-      rollout: progress === undefined ? undefined : rolloutStatus(progress, compareVersions),
-      workerProcs: this.config.workerProcs,
-      sharing: describeSharing(sharing, this.config.sharedStorage),
-    });
+    if (plan.afterStart.collect) await this.collect(plan.target);
+    const { status, message } = unitStatus({ ...plan.status, url });
     await this.tools.statusSet(status, message);
+  }
+
+  /**
+   * The planner's decision; when it asks for the latest release (the leader, with no version anywhere), that is
+   * resolved once and the plan made again with it. A plan that stops writes the target it chose, then says why.
+   */
+  private async plan(snapshot: ReconcileSnapshot): Promise<ConvergePlan> {
+    let plan = planReconcile(snapshot);
+    if (plan.kind === 'resolve-latest') {
+      const latest = ConcourseVersion.parse(await this.resolver.latest(), 'target version');
+      this.logger.info('release.latest.resolved', { version: latest.toString() });
+      plan = planReconcile({ ...snapshot, latest });
+    }
+    if (plan.kind === 'resolve-latest') throw new Error('the planner asked for the latest release twice');
+    if (Object.keys(plan.peerAppWrites).length > 0) this.outbox.toPeerApp(plan.peerAppWrites);
+    if (plan.kind === 'stop') throw plan.problem;
+    return plan;
   }
 
   /**
@@ -220,15 +206,20 @@ export class ReconcileHandler implements Handler {
   }
 
   /** `current` (and `bin`, `.installed_version`) follow what this application runs: the target, once switched to. */
-  private async switchCurrent(version: string): Promise<void> {
-    if ((await this.releases.currentVersion()) === version) return;
-    await this.releases.switchCurrent(version);
-    this.logger.info('storage.current.switched', { version });
+  private async switchCurrent(version: ConcourseVersion): Promise<void> {
+    const v = version.toString();
+    if ((await this.releases.currentVersion()) === v) return;
+    await this.releases.switchCurrent(v);
+    this.logger.info('storage.current.switched', { version: v });
   }
 
   /** Garbage collection is housekeeping: its failure (EACCES on a root-squashed NFS...) must not fail the hook. */
-  private async collect(target: string): Promise<void> {
-    await quietly(() => this.collector.collect(target, this.config.keepReleases), this.logger, 'storage.gc.failed');
+  private async collect(target: ConcourseVersion): Promise<void> {
+    await quietly(
+      () => this.collector.collect(target.toString(), this.config.keepReleases),
+      this.logger,
+      'storage.gc.failed',
+    );
   }
 
   private get unit(): string {

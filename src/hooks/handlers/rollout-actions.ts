@@ -11,8 +11,15 @@ import { releaseDir } from '../../domain/concourse-services';
 import { CharmProblem, InvalidInputError } from '../../domain/errors';
 import type { HookContext } from '../../domain/hook-event';
 import { TARGET_VERSION_KEY } from '../../domain/peer-data';
-import { downMigrationFor, newTarget, rollbackTarget } from '../../domain/upgrade-coordinator';
-import { ConcourseVersion, compareVersions } from '../../domain/version';
+import { parsePeerReports } from '../../domain/reconcile-plan';
+import {
+  downMigrationFor,
+  newTarget,
+  rollbackTarget,
+  rolloutProgress,
+  type UnitReport,
+} from '../../domain/upgrade-coordinator';
+import { ConcourseVersion } from '../../domain/version';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/hook-values';
 import { LOGGER, type Logger } from '../../ports/logger';
@@ -21,10 +28,9 @@ import { RELEASE_RESOLVER, type ReleaseResolver } from '../../ports/release-reso
 import { RELEASE_STORE, type ReleaseStore } from '../../ports/release-store';
 import { SCHEMA_MIGRATOR, type SchemaMigrator } from '../../ports/schema-migrator';
 import { PostgresLink } from '../reconcile/postgres-link';
+import { ReconcileSnapshotReader } from '../reconcile/reconcile-snapshot';
 import { RelationOutbox } from '../reconcile/relation-outbox';
 import type { ReleaseInstaller } from '../reconcile/release-installer';
-import { Rollout } from '../reconcile/rollout';
-import { MEMORY_KEYS, UnitMemory } from '../reconcile/unit-memory';
 import { type Handler, RELEASE_INSTALLER } from '../tokens';
 import { parseActionParams } from './action-params';
 import { ReconcileHandler } from './reconcile';
@@ -40,8 +46,7 @@ export class RolloutAction implements Handler {
     @inject(RELEASE_STORE) private readonly store: ReleaseStore,
     @inject(RELEASE_INSTALLER) private readonly installer: ReleaseInstaller,
     @inject(RelationOutbox) private readonly outbox: RelationOutbox,
-    @inject(Rollout) private readonly rollout: Rollout,
-    @inject(UnitMemory) private readonly memory: UnitMemory,
+    @inject(ReconcileSnapshotReader) private readonly snapshots: ReconcileSnapshotReader,
     @inject(ReconcileHandler) private readonly reconcile: ReconcileHandler,
     @inject(RELEASE_RESOLVER) private readonly resolver: ReleaseResolver,
     @inject(SCHEMA_MIGRATOR) private readonly migrator: SchemaMigrator,
@@ -69,7 +74,7 @@ export class RolloutAction implements Handler {
     await this.installer.ensure(target);
     if (name === 'rollback') await this.migrateDatabaseDown(target);
     // A new attempt even for the same version: running upgrade again is how an operator retries a failed switch.
-    this.outbox.toPeerApp(newTarget(await this.peers.appData(), t));
+    this.outbox.toPeerApp(newTarget(await this.peers.appData(), target));
     await this.outbox.flush();
     await this.tools.actionLog(`Target set to ${t}; switching the leader, then the other units (web first)`);
     // The target is set (committed with this action): from here on the action reports, it does not fail.
@@ -82,16 +87,15 @@ export class RolloutAction implements Handler {
       await this.tools.statusSet(error.status, error.message);
     }
 
-    const self = {
-      unit: this.context.unit.name,
-      roles: [],
-      running: await this.memory.get(MEMORY_KEYS.workloadVersion),
-    };
-    const progress = await this.rollout.progress(target, self);
+    const self: UnitReport = { unit: this.context.unit.name, roles: [], running: await this.snapshots.running() };
+    const reports = [self, ...parsePeerReports(await this.snapshots.peerBags())];
+    const progress = rolloutProgress(target, reports);
     const units: Record<string, string> = {};
-    for (const u of [self, ...(await this.rollout.peerReports())]) {
+    for (const u of reports) {
       units[`units.${u.unit.replace('/', '-')}`] =
-        u.running === t ? `${t} (switched)` : `${u.running ?? 'not running'} (switches to ${t} next)`;
+        u.running?.equals(target) === true
+          ? `${t} (switched)`
+          : `${u.running?.toString() ?? 'not running'} (switches to ${t} next)`;
     }
     await this.tools.actionSet({
       version: t,
@@ -112,9 +116,9 @@ export class RolloutAction implements Handler {
    */
   private async migrateDatabaseDown(target: ConcourseVersion): Promise<void> {
     if (this.config.mode === 'worker') return;
-    const running = (await this.memory.get(MEMORY_KEYS.workloadVersion)) ?? (await this.store.currentVersion());
+    const running = await this.runningVersion();
     if (running === undefined) return;
-    const runningDir = releaseDir(this.store.root, ConcourseVersion.parse(running));
+    const runningDir = releaseDir(this.store.root, running);
     const schema = downMigrationFor(
       await this.migrator.supportedSchema(runningDir),
       await this.migrator.supportedSchema(releaseDir(this.store.root, target)),
@@ -122,7 +126,7 @@ export class RolloutAction implements Handler {
     if (schema === undefined) return;
     const db = await this.postgres.connection();
     await this.tools.actionLog(`Migrating the database down to schema ${schema} (for ${target.toString()})`);
-    this.logger.info('database.migrate.down', { from: running, to: target.toString(), schema });
+    this.logger.info('database.migrate.down', { from: running.toString(), to: target.toString(), schema });
     try {
       await this.migrator.migrateTo(runningDir, schema, db);
     } catch (error) {
@@ -148,13 +152,18 @@ export class RolloutAction implements Handler {
       }
       return requested;
     }
-    const running = (await this.memory.get(MEMORY_KEYS.workloadVersion)) ?? (await this.store.currentVersion());
-    const target = running === undefined ? undefined : rollbackTarget(running, available, compareVersions);
+    const running = await this.runningVersion();
+    const target = running === undefined ? undefined : rollbackTarget(running, available);
     if (target === undefined) {
       throw new InvalidInputError(
-        `No release older than ${running ?? 'the running one'} on the volume to roll back to; nothing was changed`,
+        `No release older than ${running?.toString() ?? 'the running one'} on the volume to roll back to; nothing was changed`,
       );
     }
-    return ConcourseVersion.parse(target);
+    return target;
+  }
+
+  /** What this unit runs (remembered), or else what `current` points to. */
+  private async runningVersion(): Promise<ConcourseVersion | undefined> {
+    return (await this.snapshots.running()) ?? ConcourseVersion.tryParse(await this.store.currentVersion());
   }
 }
