@@ -21,6 +21,7 @@ import { RELEASE_RESOLVER, type ReleaseResolver } from '../../src/ports/release-
 import { RELEASE_STORE } from '../../src/ports/release-store';
 import { SCHEMA_MIGRATOR, type SchemaMigrator } from '../../src/ports/schema-migrator';
 import { SERVICE_MANAGER } from '../../src/ports/service-manager';
+import { MOUNT_HOST, MOUNT_UNITS, PACKAGE_INSTALLER } from '../../src/ports/shared-fs-host';
 import { STORE_ROOT } from '../../src/ports/store-root';
 import { UNIT_FILES } from '../../src/ports/unit-files';
 import { LOCATION_UNIT_STATE_STORE, UNIT_STATE_STORE } from '../../src/ports/unit-state-store';
@@ -138,6 +139,9 @@ function rebindToFakes(
   c.rebindSync(SERVICE_MANAGER).toConstantValue(machine);
   c.rebindSync(MOUNT_TABLE).toConstantValue(machine);
   c.rebindSync(WEB_PROBE).toConstantValue(machine);
+  c.rebindSync(MOUNT_HOST).toConstantValue(machine.sharedFs);
+  c.rebindSync(PACKAGE_INSTALLER).toConstantValue(machine.sharedFs);
+  c.rebindSync(MOUNT_UNITS).toConstantValue(machine.sharedFs);
   c.rebindSync(WORKER_CONTAINERS).toConstantValue(machine);
   c.rebindSync(KEY_MAKER).toConstantValue(world.keys);
   c.rebindSync(RELEASE_RESOLVER).toConstantValue(new LatestFromWorld(world));

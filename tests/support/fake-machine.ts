@@ -11,6 +11,7 @@ import type { ServiceManager } from '../../src/ports/service-manager';
 import type { DirectorySpec, UnitFiles } from '../../src/ports/unit-files';
 import type { WebProbe } from '../../src/ports/web-probe';
 import type { WorkerContainers } from '../../src/ports/worker-containers';
+import { FakeSharedFsHost } from './fake-shared-fs-host';
 
 export class FakeMachine implements UnitFiles, ServiceManager, MountTable, WebProbe, WorkerContainers {
   readonly files = new Map<string, RenderedFile>();
@@ -21,6 +22,8 @@ export class FakeMachine implements UnitFiles, ServiceManager, MountTable, WebPr
   /** Releases whose services exit right after starting. */
   readonly brokenReleases = new Set<string>();
   mount: MountFacts | undefined;
+  /** The shared-fs side of this machine: kernel facts, apt, mount units. */
+  readonly sharedFs = new FakeSharedFsHost(this);
   private readonly active = new Set<string>();
 
   // UnitFiles
@@ -91,6 +94,12 @@ export class FakeMachine implements UnitFiles, ServiceManager, MountTable, WebPr
     if (!this.active.has(unit)) throw new Error(`Failed to kill unit ${unit}: No main process to kill`);
     this.systemctl.push(`kill --kill-who=main --signal=${signal} ${unit}`);
     this.active.delete(unit);
+  }
+
+  /** A unit becoming active or inactive by other means than systemctl (a mount unit mounted by its helper). */
+  setActive(unit: string, active: boolean): void {
+    if (active) this.active.add(unit);
+    else this.active.delete(unit);
   }
 
   // WebProbe: the running web answers /api/v1/info with the release its unit file runs, as Concourse does.
