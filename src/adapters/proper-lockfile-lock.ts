@@ -1,5 +1,5 @@
 // Adapter for the Lock port: the install lock as a proper-lockfile lock directory `<volume>/.install.lock`.
-// mkdir is atomic on local filesystems and NFS; liveness is the directory's mtime, refreshed by a timer while held.
+// mkdir is atomic on local filesystems and NFS; liveness is a heartbeat file inside it, rewritten while held.
 
 import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -9,6 +9,7 @@ import { InvalidInputError } from '../domain/errors';
 import { LOCK_TIMING, type Lock, type LockHandle, type LockTiming } from '../ports/lock';
 import { STORE_ROOT } from '../ports/store-root';
 import { errorCode } from './fs-errors';
+import { heartbeatLockFs, type LockFs } from './lock-heartbeat-fs';
 
 /**
  * proper-lockfile's own bounds (lib/lockfile.js): it raises `stale` to at least 2000 ms and clamps `update` to
@@ -114,11 +115,14 @@ export class ProperLockfileLock implements Lock {
   private readonly timing: LockTiming;
   private readonly lockPath: string;
   private readonly root: string;
+  /** One per lock: proper-lockfile caches the mtime precision it probed on the fs object. */
+  private readonly fs: LockFs;
 
   constructor(@inject(STORE_ROOT) root: string, @inject(LOCK_TIMING) timing: LockTiming) {
     this.root = resolve(root);
     this.lockPath = join(this.root, LOCK_DIR_NAME);
     this.timing = effectiveLockTiming(timing);
+    this.fs = heartbeatLockFs(this.lockPath, this.timing.staleMs);
   }
 
   /**
@@ -146,6 +150,8 @@ export class ProperLockfileLock implements Lock {
       release = await lock(this.root, {
         // The volume root is the "file" being locked; the lock directory is the documented `.install.lock` in it.
         lockfilePath: this.lockPath,
+        // Staleness by the holder's heartbeat, read as content: a waiter's cached mtime may be tens of seconds old.
+        fs: this.fs,
         // The root may be a symlink or a bind mount seen under different names; every unit uses the same path.
         realpath: false,
         stale: this.timing.staleMs,
@@ -172,7 +178,12 @@ export class ProperLockfileLock implements Lock {
   }
 
   async isHeld(): Promise<boolean> {
-    return check(this.root, { lockfilePath: this.lockPath, realpath: false, stale: this.timing.staleMs });
+    return check(this.root, {
+      lockfilePath: this.lockPath,
+      fs: this.fs,
+      realpath: false,
+      stale: this.timing.staleMs,
+    });
   }
 }
 

@@ -4,11 +4,12 @@
 import 'reflect-metadata';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Container } from 'inversify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HEARTBEAT_FILE } from '../../src/adapters/lock-heartbeat-fs';
 import {
   defaultLockTiming,
   effectiveLockTiming,
@@ -17,6 +18,7 @@ import {
   lockTimingFromEnv,
   ProperLockfileLock,
 } from '../../src/adapters/proper-lockfile-lock';
+import { formatHeartbeat, parseHeartbeat } from '../../src/domain/lock-liveness';
 import { LOCK, LOCK_TIMING, type Lock, type LockTiming } from '../../src/ports/lock';
 import { STORE_ROOT } from '../../src/ports/store-root';
 import { PROJECT_ROOT, pollUntil, type Spawned, watch } from '../support/processes';
@@ -52,6 +54,63 @@ async function spawnScript(source: string, args: readonly string[]): Promise<Spa
   children.push(child);
   return watch(child);
 }
+
+/**
+ * A lock directory as another unit left it: its mtime as this client sees it (on NFS or sshfs, maybe a cached copy
+ * tens of seconds old) and the heartbeat the holder wrote inside (read as content, fresh), or none.
+ */
+async function lockAsSeen(mtimeAgoMs: number, heartbeatAgoMs: number | undefined): Promise<string> {
+  const lockDir = join(dir, LOCK_DIR_NAME);
+  await mkdir(lockDir);
+  if (heartbeatAgoMs !== undefined) {
+    await writeFile(join(lockDir, HEARTBEAT_FILE), formatHeartbeat(Date.now() - heartbeatAgoMs));
+  }
+  const mtime = new Date(Date.now() - mtimeAgoMs);
+  await utimes(lockDir, mtime, mtime);
+  return lockDir;
+}
+
+describe('ProperLockfileLock heartbeat', () => {
+  it('lock dir mtime older than stale but the heartbeat fresh → held, not taken over', async () => {
+    await lockAsSeen(60_000, 100);
+    const lock = new ProperLockfileLock(dir, SHORT);
+    expect(await lock.tryAcquire()).toBeUndefined();
+    expect(await lock.isHeld()).toBe(true);
+  });
+
+  it('lock dir mtime and heartbeat both older than stale → taken over, with a fresh heartbeat of its own', async () => {
+    const lockDir = await lockAsSeen(60_000, 60_000);
+    const lock = new ProperLockfileLock(dir, SHORT);
+    const handle = await lock.tryAcquire();
+    expect(handle).toBeDefined();
+    const beat = parseHeartbeat(await readFile(join(lockDir, HEARTBEAT_FILE), 'utf8'));
+    expect(beat).toBeGreaterThan(Date.now() - SHORT.staleMs);
+    await handle?.release();
+  });
+
+  it('lock dir without a heartbeat (an older charm) and an old mtime → taken over by the mtime', async () => {
+    await lockAsSeen(60_000, undefined);
+    const handle = await new ProperLockfileLock(dir, SHORT).tryAcquire();
+    expect(handle).toBeDefined();
+    await handle?.release();
+  });
+
+  it('held lock → its heartbeat is refreshed with the mtime; release → the directory is gone', async () => {
+    const lock = new ProperLockfileLock(dir, SHORT);
+    const handle = await lock.tryAcquire();
+    if (handle === undefined) throw new Error('expected the lock');
+    const file = join(dir, LOCK_DIR_NAME, HEARTBEAT_FILE);
+    const first = parseHeartbeat(await readFile(file, 'utf8')) ?? 0;
+    await pollUntil(
+      async () => ((parseHeartbeat(await readFile(file, 'utf8')) ?? 0) > first ? true : undefined),
+      10_000,
+      'the heartbeat refreshed',
+    );
+    expect(handle.lost.aborted).toBe(false);
+    await handle.release();
+    await expect(stat(join(dir, LOCK_DIR_NAME))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
 
 describe('ProperLockfileLock', () => {
   it('two handles on one volume → only one holds, the other gets it after release', async () => {

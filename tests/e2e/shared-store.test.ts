@@ -143,6 +143,40 @@ describe('3 units on one sshfs export, one mount per unit', () => {
   });
 });
 
+/**
+ * The waiters' sshfs mounts cache the lock directory's attributes for 20 s (the default), longer than the stale
+ * window set here, so the mtime they see is older than stale while the holder, alive, refreshes it: what a client
+ * sees of a holder starved for longer than the production window. Judged by that cached mtime, waiters took the lock
+ * over from the live downloader (and from each other), each downloading again; the heartbeat, read as content, is fresh.
+ */
+describe('3 units on sshfs at the default cache, a download slower than the stale window', () => {
+  test('waiters see the holder alive through its heartbeat → one download, no lock lost, every unit active', async () => {
+    const version = '7.14.3';
+    await server.addRelease({ version, fillerBytes: 2 * MiB });
+    server.setFault(version, { kind: 'throttle', bytesPerSecond: 128 * 1024 });
+    const volume = new SshfsVolume('concourse-data');
+    const sim = await SimModel.create({
+      charm: await packedCharm(),
+      maxParallelHooks: 3,
+      extraEnv: { CONCOURSE_CHARM_LOCK_STALE_MS: '5000' },
+    });
+    try {
+      await deployWithPostgres(sim, 'concourse-ci', { units: 3, config: charmConfig(server, { version }), volume });
+      await sim.settle({ maxRounds: 400 });
+      expect(server.downloads(version)).toBe(1);
+      const log = sim.debugLog().join('\n');
+      expect(log).not.toMatch(/install lock was lost/);
+      expect(sim.debugLog({ level: 'ERROR' })).toEqual([]);
+      expect(unitsOf(sim, 'concourse-ci').map((u) => u.workload.kind)).toEqual(['active', 'active', 'active']);
+      expect(await publishedReleases(volume.exportPath ?? '')).toEqual([version]);
+    } finally {
+      server.setFault(version, undefined);
+      await sim.close();
+      await volume.close();
+    }
+  });
+});
+
 describe('offline install from the concourse-release resource', () => {
   test('resource attached → installed from it, nothing downloaded, recorded in the manifest', async () => {
     const before = server.downloads();
