@@ -1,5 +1,6 @@
-// The packed charm through `dispatch` in the simulated model: deploy, reuse, bad config, no Node runtime.
-import { readFileSync, readlinkSync, statSync } from 'node:fs';
+// The packed charm through `dispatch` in the simulated model: bad config, no Node runtime. Deploying units on one
+// volume, reuse by a unit added later: plan.md's scenarios 1 and 4 (tests/scenarios), run once there.
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { deployWithPostgres, unitsOf } from '../../sim/concourse/postgres-stub';
@@ -20,69 +21,6 @@ afterAll(async () => {
 async function model(): Promise<SimModel> {
   return SimModel.create({ charm: await packedCharm() });
 }
-
-describe('deploy 3 units on one volume', () => {
-  let sim: SimModel;
-  beforeAll(async () => {
-    sim = await model();
-    await deployWithPostgres(sim, 'concourse-ci', {
-      units: 3,
-      config: { mode: 'auto', version: '7.14.2', 'download-url': server.downloadUrlTemplate },
-    });
-    await sim.settle();
-  });
-  afterAll(async () => sim?.close());
-
-  test('every unit → active, role by leadership, sharing counted', () => {
-    const units = unitsOf(sim, 'concourse-ci');
-    expect(units.map((u) => [u.name, u.workload.kind, u.workload.message])).toEqual([
-      ['concourse-ci/0', 'active', 'Web ready (v7.14.2) http://127.0.1.1:8080 · shared volume 3 units'],
-      ['concourse-ci/1', 'active', 'Worker ready (v7.14.2) · shared volume 3 units'],
-      ['concourse-ci/2', 'active', 'Worker ready (v7.14.2) · shared volume 3 units'],
-    ]);
-  });
-
-  test('release → downloaded exactly once, one binary inode for all units', () => {
-    expect(server.downloads('7.14.2')).toBe(1);
-    const inodes = new Set(
-      ['concourse-ci/0', 'concourse-ci/1', 'concourse-ci/2'].map(
-        (u) => statSync(join(sim.volumeHostPath(u), 'releases/7.14.2/bin/concourse')).ino,
-      ),
-    );
-    expect(inodes.size).toBe(1);
-  });
-
-  test('volume → current, bin link, manifest, one state file per unit', () => {
-    const vol = sim.volumeHostPath('concourse-ci/0');
-    expect(readlinkSync(join(vol, 'current'))).toBe('releases/7.14.2');
-    expect(readFileSync(join(vol, '.installed_version'), 'utf8').trim()).toBe('7.14.2');
-    expect(statSync(join(vol, 'bin/concourse')).isFile()).toBe(true);
-    const manifest = JSON.parse(readFileSync(join(vol, 'releases/7.14.2/MANIFEST.json'), 'utf8'));
-    expect(manifest).toMatchObject({ version: '7.14.2', files: { 'bin/concourse': expect.anything() } });
-    for (const n of [0, 1, 2]) {
-      const state = JSON.parse(readFileSync(join(vol, `worker/concourse-ci-${n}/state.json`), 'utf8'));
-      expect(state).toMatchObject({ unit: `concourse-ci/${n}`, runningVersion: '7.14.2' });
-    }
-  });
-
-  test('debug-log → one published event, reuse by the others', () => {
-    const log = sim.debugLog().join('\n');
-    expect(log.match(/storage\.published/g)?.length).toBe(1);
-    expect(log).toMatch(/storage\.reuse/);
-  });
-
-  // That it takes no lock is proved by the lock's own record in tests/hooks/reconcile.test.ts.
-  test('unit added later → reuses the release: no download', async () => {
-    const [added] = await sim.addUnit('concourse-ci');
-    await sim.settle();
-    expect(server.downloads('7.14.2')).toBe(1);
-    const lines = sim.debugLog({ unit: added }).join('\n');
-    expect(lines).toMatch(/storage\.reuse/);
-    expect(unitsOf(sim, 'concourse-ci').find((u) => u.name === added)?.workload.message).toMatch(
-      /shared volume 4 units/,
-    );
-  });
-});
 
 describe('bad config through dispatch', () => {
   test.each([

@@ -67,7 +67,8 @@ async function expectOneStore(sim: SimModel, units: number, downloads: number, v
 // 20 units run about 1,400 hooks on 2 cores: a bound for a hang, not a speed target (speed lives in `npm run bench`).
 const SETTLE_BOUND_MS = (units: number) => Math.max(240_000, units * 30_000);
 
-describe.each([3, 20])('%i units started at once on one local volume', (units) => {
+// Three units racing on one volume is plan.md's scenario 1 (tests/scenarios); here the count the simulator can push.
+describe.each([20])('%i units started at once on one local volume', (units) => {
   let sim: SimModel;
   let downloads: number;
   beforeAll(async () => {

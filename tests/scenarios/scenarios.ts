@@ -112,6 +112,13 @@ async function expectVersionEverywhere(m: ScenarioModel, units: readonly string[
     expect(await execOk(m, unit, ['readlink', '-f', `${LOCATION}/bin/concourse`]), unit).toBe(
       `${LOCATION}/releases/${version}/bin/concourse`,
     );
+    expect(await execOk(m, unit, ['readlink', `${LOCATION}/current`]), unit).toBe(`releases/${version}`);
+    // The release's manifest names what was verified, so storage-status verify=true can re-digest it later.
+    const manifest = JSON.parse(await execOk(m, unit, ['cat', `${LOCATION}/releases/${version}/MANIFEST.json`]));
+    expect({ version: manifest.version, binary: typeof manifest.files?.['bin/concourse'] }, unit).toEqual({
+      version,
+      binary: 'object',
+    });
   }
 }
 
@@ -180,6 +187,8 @@ async function autoMode(m: ScenarioModel): Promise<void> {
   expect((await m.storage()).filter((st) => st.units.some((u) => u.startsWith(`${APP}/`)))).toEqual([]);
   await expectOneFilesystem(m, units, FROM);
   await expectOneDownload(m, FROM);
+  // The units that did not download took the published release.
+  expect(countLogged(await m.debugLog(), 'storage.reuse', FROM)).toBeGreaterThan(0);
   await expectVersionEverywhere(m, units, FROM);
   await expectOwnWorkerDirs(m, units, FROM);
 
