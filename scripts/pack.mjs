@@ -28,6 +28,9 @@ for (const [path, mode] of [
   ['actions.yaml', 0o644],
   ['dispatch', 0o755],
   ['dist/charm.cjs', 0o644],
+  // Observability shipped in the charm, read by the hooks from the charm directory (issue 12).
+  ['monitoring/prometheus_alert_rules/concourse.rules', 0o644],
+  ['monitoring/grafana_dashboards/concourse.json', 0o644],
 ]) {
   statSync(path);
   zip.addBuffer(readFileSync(path), path, { mode: 0o100000 | mode, mtime: fixed });

@@ -32,6 +32,8 @@ export interface HookContext {
   readonly secretId: string | undefined;
   readonly charmDir: string;
   readonly modelName: string;
+  /** JUJU_MODEL_UUID: part of the Juju topology labels metrics and alert rules carry. */
+  readonly modelUuid: string;
   readonly proxy: { readonly http?: string; readonly https?: string; readonly noProxy?: string };
 }
 
@@ -72,6 +74,7 @@ export function parseHookContext(env: Readonly<Record<string, string | undefined
     secretId: nonEmpty(env.JUJU_SECRET_ID),
     charmDir: nonEmpty(env.JUJU_CHARM_DIR) ?? '.',
     modelName: nonEmpty(env.JUJU_MODEL_NAME) ?? '',
+    modelUuid: nonEmpty(env.JUJU_MODEL_UUID) ?? '',
     proxy: {
       http: firstSet(env, PROXY_VARIABLES.http),
       https: firstSet(env, PROXY_VARIABLES.https),

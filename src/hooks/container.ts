@@ -56,6 +56,7 @@ import { LOCATION_VOLUME_PROBE, VOLUME_PROBE } from '../ports/volume-probe';
 import { WEB_PROBE } from '../ports/web-probe';
 import { WORKER_CONTAINERS } from '../ports/worker-containers';
 import { ReconcileHandler } from './handlers/reconcile';
+import { bindMetrics } from './metrics-bindings';
 import { ConcourseRoles } from './reconcile/concourse-roles';
 import { PeerView } from './reconcile/peer-view';
 import { PostgresLink } from './reconcile/postgres-link';
@@ -179,6 +180,8 @@ export function createContainer(context: HookContext, env: Environment): Contain
   c.bind(RELEASE_COLLECTOR).to(ReleaseCollector);
   // The shared-fs relation: mounting NFS or CephFS at the storage location (issue 11).
   bindSharedFs(c, context, env);
+  // metrics-endpoint and cos-agent: scrape jobs, alert rules and dashboards (issue 12).
+  bindMetrics(c, context);
   return c;
 }
 

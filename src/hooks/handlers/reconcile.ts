@@ -16,7 +16,7 @@ import {
   type ReconcileSnapshot,
 } from '../../domain/reconcile-plan';
 import { formatRoles, rolesFor } from '../../domain/roles';
-import { unitStatus } from '../../domain/status';
+import { joinStatus, unitStatus } from '../../domain/status';
 import { ConcourseVersion } from '../../domain/version';
 import type { VolumeFacts } from '../../domain/volume';
 import {
@@ -38,6 +38,7 @@ import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
 import { UNIT_STATE_STORE, type UnitStateStore } from '../../ports/unit-state-store';
 import { VOLUME_PROBE, type VolumeProbe } from '../../ports/volume-probe';
 import { ConcourseRoles } from '../reconcile/concourse-roles';
+import { MetricsLink } from '../reconcile/metrics-link';
 import { ReconcileSnapshotReader } from '../reconcile/reconcile-snapshot';
 import { RelationOutbox } from '../reconcile/relation-outbox';
 import type { ReleaseCollector } from '../reconcile/release-collector';
@@ -68,6 +69,7 @@ export class ReconcileHandler implements Handler {
     @inject(MOUNT_TABLE) private readonly mounts: MountTable,
     @inject(UNIT_FILES) private readonly files: UnitFiles,
     @inject(SharedFsMount) private readonly sharedFs: SharedFsMount,
+    @inject(MetricsLink) private readonly metrics: MetricsLink,
   ) {}
 
   async run(): Promise<void> {
@@ -93,6 +95,8 @@ export class ReconcileHandler implements Handler {
     await this.sharedFs.converge();
     const { facts, volumeId } = await this.attachVolume();
     const plan = await this.plan(await this.snapshots.read(leader, { id: volumeId, root: this.volume.root }));
+    // Offered whatever happens next (a database still to come, a start to retry): it depends on config alone.
+    const metricsHint = await this.metrics.offer(plan.roles, leader);
     const layout = workerLayout({
       unit: this.context.unit,
       volumeRoot: this.volume.root,
@@ -151,7 +155,7 @@ export class ReconcileHandler implements Handler {
     }
     if (plan.afterStart.collect) await this.collect(plan.target);
     const { status, message } = unitStatus({ ...plan.status, url });
-    await this.tools.statusSet(status, message);
+    await this.tools.statusSet(status, joinStatus(message, metricsHint));
   }
 
   /**

@@ -23,6 +23,8 @@ export const MEMORY_KEYS = {
   vaultKvNonce: 'vault-kv-nonce',
   /** The token of this unit's peer-view cache file (a UUID: constant size whatever the number of peers). */
   peerViewToken: 'peer-view-token',
+  /** The dashboards last encoded for cos-agent (fingerprint and LZMABase64 text): encoding costs a second. */
+  encodedDashboards: 'encoded-dashboards',
 } as const;
 
 /** The volume this unit used for the store rooted at `root` (switching shared-storage moves to another store). */
