@@ -3,7 +3,8 @@
 # sshfs and openssh-server for the shared volume over a real network filesystem, jq for share-volume-lxd.sh,
 # Debian's Ceph daemons and clients (and attr, for setfattr) for the shared-fs tests' single-node CephFS
 # (scripts/ceph-test-cluster.sh), curl and GNU time for the bench's baselines (`npm run bench`,
-# tests/e2e/bench-quick.test.ts). Idempotent; silent when present.
+# tests/e2e/bench-quick.test.ts), python3 for checking the cos-agent dashboards decode with Python's own lzma, as
+# grafana-agent does (tests/adapters/lzma-dashboard-codec.test.ts). Idempotent; silent when present.
 set -euo pipefail
 
 need=()
@@ -19,6 +20,7 @@ command -v ceph >/dev/null 2>&1 || need+=(ceph-common)
 command -v setfattr >/dev/null 2>&1 || need+=(attr)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 [ -x /usr/bin/time ] || need+=(time)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

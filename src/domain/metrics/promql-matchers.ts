@@ -18,6 +18,21 @@ const KEYWORDS = new Set([
   'atan2',
   'inf',
   'nan',
+  // Aggregations, which may stand before `by (…)` instead of their `(`.
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'group',
+  'stddev',
+  'stdvar',
+  'count',
+  'count_values',
+  'bottomk',
+  'topk',
+  'quantile',
+  'limitk',
+  'limit_ratio',
 ]);
 /** Keywords whose parenthesised list holds label names, not selectors. */
 const LABEL_LISTS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
