@@ -104,6 +104,7 @@ export async function runHook(input: HookInput): Promise<HookRun> {
     JUJU_DISPATCH_PATH: action === undefined ? `hooks/${name}` : `actions/${name}`,
     JUJU_UNIT_NAME: state.unit,
     JUJU_MODEL_NAME: 'test',
+    JUJU_MODEL_UUID: 'f00dcafe-0000-4000-8000-000000000000',
     CONCOURSE_CHARM_START_SETTLE_MS: '0',
   };
   if (input.relation !== undefined) {
