@@ -46,6 +46,14 @@ function cosConfig(state: JujuState): {
   return JSON.parse(relation(state, AGENT.id).localUnitData?.config ?? 'null');
 }
 
+/** No key on either relation, and the metrics port closed. */
+function expectNothingOffered(state: JujuState): void {
+  expect(relation(state, PROMETHEUS.id).localAppData ?? {}).toEqual({});
+  expect(relation(state, PROMETHEUS.id).localUnitData ?? {}).toEqual({});
+  expect(relation(state, AGENT.id).localUnitData ?? {}).toEqual({});
+  expect(state.openedPorts).not.toContain('9391/tcp');
+}
+
 describe('metrics relations', () => {
   test('metrics on, leader web → scrape job on the metrics port, rules and topology; its address; port opened', async () => {
     const c = cluster(true);
@@ -107,10 +115,7 @@ describe('metrics relations', () => {
     const c = cluster(false);
     const run = await c.run('concourse-ci/0', 'install');
     expect(run.exitCode).toBe(0);
-    expect(relation(run.state, PROMETHEUS.id).localAppData ?? {}).toEqual({});
-    expect(relation(run.state, PROMETHEUS.id).localUnitData ?? {}).toEqual({});
-    expect(relation(run.state, AGENT.id).localUnitData ?? {}).toEqual({});
-    expect(run.state.openedPorts).not.toContain('9391/tcp');
+    expectNothingOffered(run.state);
     expect(run.state.unitStatus.message).toContain('metrics off: juju config concourse-ci enable-metrics=true');
   });
 
@@ -120,10 +125,7 @@ describe('metrics relations', () => {
     c.update('concourse-ci/0', (s) => ({ config: { ...s.config, 'enable-metrics': false } }));
     const run = await c.run('concourse-ci/0', 'config-changed');
     expect(run.exitCode).toBe(0);
-    expect(relation(run.state, PROMETHEUS.id).localAppData ?? {}).toEqual({});
-    expect(relation(run.state, PROMETHEUS.id).localUnitData ?? {}).toEqual({});
-    expect(relation(run.state, AGENT.id).localUnitData ?? {}).toEqual({});
-    expect(run.state.openedPorts).not.toContain('9391/tcp');
+    expectNothingOffered(run.state);
   });
 
   test('no observability relation → no metrics hint in the status', async () => {
