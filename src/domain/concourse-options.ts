@@ -163,12 +163,17 @@ export function mergeFlags(
   return [...charm, ...operator.map((f) => [f.key, f.value] as const)];
 }
 
-/** Concourse serves Prometheus metrics only when both are set (release-layout.md section 8); on the web only. */
+/**
+ * Concourse serves Prometheus metrics only when both are set (release-layout.md section 8); on the web only. Error
+ * logs are counted (concourse_error_logs, which the shipped ConcourseErrorsLogged alert reads) only with
+ * --capture-error-metrics.
+ */
 export function prometheusEnv(port: number | undefined): readonly (readonly [string, string])[] {
   return port === undefined
     ? []
     : [
         ['CONCOURSE_PROMETHEUS_BIND_IP', '0.0.0.0'],
         ['CONCOURSE_PROMETHEUS_BIND_PORT', String(port)],
+        ['CONCOURSE_CAPTURE_ERROR_METRICS', 'true'],
       ];
 }

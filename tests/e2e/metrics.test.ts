@@ -53,6 +53,7 @@ describe('metrics on', () => {
     expect(env(sim, WEB, 'web')).toMatchObject({
       CONCOURSE_PROMETHEUS_BIND_IP: '0.0.0.0',
       CONCOURSE_PROMETHEUS_BIND_PORT: '9391',
+      CONCOURSE_CAPTURE_ERROR_METRICS: 'true',
     });
     expect(unit(WEB)?.ports).toContain('9391/tcp');
     expect(unit(WORKER)?.ports).not.toContain('9391/tcp');

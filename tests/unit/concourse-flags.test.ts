@@ -110,10 +110,12 @@ describe('every variable the charm writes is a flag of the release it runs', () 
         }
         if (label !== 'defaults') {
           expect(serviceVariables(web).get('CONCOURSE_PROMETHEUS_BIND_PORT')).toBe('9391');
+          expect(serviceVariables(web).get('CONCOURSE_CAPTURE_ERROR_METRICS')).toBe('true');
           expect(serviceVariables(web).get('CONCOURSE_TSA_BIND_PORT')).toBe('2223');
           expect(serviceVariables(worker).get('CONCOURSE_TAG')).toBe('gpu,big');
         } else {
           expect(serviceVariables(web).has('CONCOURSE_PROMETHEUS_BIND_PORT')).toBe(false);
+          expect(serviceVariables(web).has('CONCOURSE_CAPTURE_ERROR_METRICS')).toBe(false);
         }
       });
     }
