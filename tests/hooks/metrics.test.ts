@@ -128,6 +128,17 @@ describe('metrics relations', () => {
     expectNothingOffered(run.state);
   });
 
+  test('mode=worker application → nothing offered even with metrics on: its units serve no metrics', async () => {
+    const c = new Cluster(new HookWorld(), UNITS, {
+      leader: 'concourse-ci/0',
+      config: { mode: 'worker', version: '7.14.2', 'enable-metrics': true },
+      relations: [peers({}), PROMETHEUS, AGENT],
+    });
+    const run = await c.run('concourse-ci/0', 'install');
+    expectNothingOffered(run.state);
+    expect(run.state.unitStatus.message).not.toContain('metrics');
+  });
+
   test('no observability relation → no metrics hint in the status', async () => {
     const c = new Cluster(new HookWorld(), UNITS, {
       leader: 'concourse-ci/0',
