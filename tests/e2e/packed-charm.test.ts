@@ -62,6 +62,8 @@ test('charm zip → exactly the files a unit runs', () => {
     'dist/charm.cjs',
     'manifest.yaml',
     'metadata.yaml',
+    'monitoring/grafana_dashboards/concourse.json',
+    'monitoring/prometheus_alert_rules/concourse.rules',
   ]);
 });
 
@@ -82,6 +84,8 @@ test('metadata → storage, relations and resource the design names', () => {
   expect(m.storage['concourse-data']).toMatchObject({ type: 'filesystem', location: '/var/lib/concourse' });
   expect(m.peers.peers.interface).toBeTypeOf('string');
   expect(m.provides.tsa.interface).toBe('concourse-ci_tsa');
+  expect(m.provides['metrics-endpoint']).toEqual({ interface: 'prometheus_scrape' });
+  expect(m.provides['cos-agent']).toEqual({ interface: 'cos_agent', limit: 1 });
   expect(m.requires.flight.interface).toBe('concourse-ci_tsa');
   expect(m.requires.postgresql).toEqual({ interface: 'postgresql_client', limit: 1 });
   expect(m.resources['concourse-release'].type).toBe('file');
