@@ -12,6 +12,8 @@ command -v sshfs >/dev/null 2>&1 || need+=(sshfs)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 command -v jq >/dev/null 2>&1 || need+=(jq)
+# The charm makes its TLS certificate requests with openssl (on every Ubuntu machine; not on every slim image).
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v ceph-mon >/dev/null 2>&1 || need+=(ceph-mon)
 command -v ceph-osd >/dev/null 2>&1 || need+=(ceph-osd)
 command -v ceph-mds >/dev/null 2>&1 || need+=(ceph-mds)
