@@ -75,6 +75,7 @@ const schema = z.object({
   'enable-metrics': z.boolean({ error: () => 'enable-metrics must be true or false' }).default(false),
   'metrics-port': wholeNumber('metrics-port', 1, 65535).default(9391),
   'worker-drain-timeout': wholeNumber('worker-drain-timeout', 0, 86_400).default(300),
+  'tls-redirect-http-port': wholeNumber('tls-redirect-http-port', 0, 65535).default(0),
   'web-extra-env': z.string().default(''),
   'worker-extra-env': z.string().default(''),
   ...Object.fromEntries(FLAG_OPTIONS.map((o) => [o.option, flagOptionSchema(o.option, o.type)])),
@@ -111,6 +112,8 @@ export interface CharmConfig {
   /** The web's Prometheus endpoint port, when enable-metrics is on. */
   readonly metricsPort: number | undefined;
   readonly workerDrainTimeoutMs: number;
+  /** With a certificate: the port whose plain HTTP redirects browsers to HTTPS (opened); 0: none. */
+  readonly tlsRedirectHttpPort: number;
   /** The operator's settings for `concourse web` (options, then web-extra-env), checked against the release later. */
   readonly webFlags: readonly OperatorFlag[];
   readonly workerFlags: readonly OperatorFlag[];
@@ -161,6 +164,7 @@ export function parseCharmConfig(raw: Readonly<Record<string, unknown>>): CharmC
     tsaPort: c['tsa-port'],
     metricsPort: c['enable-metrics'] ? c['metrics-port'] : undefined,
     workerDrainTimeoutMs: c['worker-drain-timeout'] * 1000,
+    tlsRedirectHttpPort: c['tls-redirect-http-port'],
     webFlags: flags.web,
     workerFlags: flags.worker,
   };

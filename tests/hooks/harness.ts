@@ -23,6 +23,7 @@ import { SCHEMA_MIGRATOR, type SchemaMigrator } from '../../src/ports/schema-mig
 import { SERVICE_MANAGER } from '../../src/ports/service-manager';
 import { MOUNT_HOST, MOUNT_UNITS, PACKAGE_INSTALLER } from '../../src/ports/shared-fs-host';
 import { STORE_ROOT } from '../../src/ports/store-root';
+import { TLS_CRYPTO } from '../../src/ports/tls-crypto';
 import { UNIT_FILES } from '../../src/ports/unit-files';
 import { LOCATION_UNIT_STATE_STORE, UNIT_STATE_STORE } from '../../src/ports/unit-state-store';
 import { LOCATION_VOLUME_PROBE, VOLUME_PROBE } from '../../src/ports/volume-probe';
@@ -33,6 +34,7 @@ import { RecordingLock } from '../support/fake-lock';
 import { FakeMachine, SteppingClock } from '../support/fake-machine';
 import { FakeMirror, StagedReleaseInspector, volumeUnder } from '../support/fake-release-mirror';
 import { FakeReleaseStore } from '../support/fake-release-store';
+import { FakeTlsCrypto, TlsSerials } from '../support/fake-tls-crypto';
 import { FakeUnitStateStore } from '../support/fake-unit-state-store';
 import { FakeVolumeProbe } from '../support/fake-volume-probe';
 import {
@@ -64,6 +66,8 @@ export class HookWorld {
   readonly migrations: string[] = [];
   /** Numbered across every unit and hook, so no two keys are the same. */
   readonly keys: KeyMaker = new CountingKeyMaker();
+  /** Keys and CSRs of the certificates relation, numbered the same way. */
+  readonly tlsSerials = new TlsSerials();
 
   constructor(options: { readonly versions?: readonly string[]; readonly volumeId?: string } = {}) {
     this.volume.volumeId = options.volumeId ?? 'vol-a';
@@ -145,6 +149,7 @@ function rebindToFakes(
   c.rebindSync(MOUNT_UNITS).toConstantValue(machine.sharedFs);
   c.rebindSync(WORKER_CONTAINERS).toConstantValue(machine);
   c.rebindSync(KEY_MAKER).toConstantValue(world.keys);
+  c.rebindSync(TLS_CRYPTO).toConstantValue(new FakeTlsCrypto(machine, world.tlsSerials));
   c.rebindSync(RELEASE_RESOLVER).toConstantValue(new LatestFromWorld(world));
   c.rebindSync(SCHEMA_MIGRATOR).toConstantValue(new RecordingMigrator(world));
 }

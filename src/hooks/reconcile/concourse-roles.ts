@@ -39,7 +39,7 @@ import type { HookContext } from '../../domain/hook-event';
 import { PEER_ENDPOINT } from '../../domain/peer-data';
 import { parseStringMap } from '../../domain/peer-view';
 import type { Role } from '../../domain/roles';
-import { formatHostPort } from '../../domain/service-values';
+import { joinStatus } from '../../domain/status';
 import { ConcourseVersion } from '../../domain/version';
 import type { DrainKind } from '../../domain/worker-drain';
 import type { WorkerLayout } from '../../domain/worker-layout';
@@ -52,6 +52,7 @@ import { PostgresLink } from './postgres-link';
 import { RelatedUnits } from './related-units';
 import { RelationOutbox } from './relation-outbox';
 import { ServiceApplier } from './service-applier';
+import { TlsLink } from './tls-link';
 import { MEMORY_KEYS, UnitMemory } from './unit-memory';
 import { WebAccess } from './web-access';
 import { WebKeysStore } from './web-keys-store';
@@ -76,6 +77,8 @@ interface WebOutcome {
   readonly offer: TsaOffer | undefined;
   readonly url: string | undefined;
   readonly problem: CharmProblem | undefined;
+  /** The HTTP port that redirects to HTTPS, opened besides web-port. */
+  readonly redirectPort?: number | undefined;
 }
 
 @injectable()
@@ -94,6 +97,7 @@ export class ConcourseRoles {
     @inject(UnitMemory) private readonly memory: UnitMemory,
     @inject(RelationOutbox) private readonly outbox: RelationOutbox,
     @inject(WebAccess) private readonly access: WebAccess,
+    @inject(TlsLink) private readonly tls: TlsLink,
   ) {}
 
   async converge(input: RolesInput): Promise<RolesOutcome> {
@@ -113,7 +117,7 @@ export class ConcourseRoles {
       ? await this.convergeWeb(input, workerKey)
       : await this.stopped(WEB_SERVICE, input).then(() => ({ offer: undefined, url: undefined, problem: undefined }));
     await this.offerTsa(webOutcome.offer);
-    await this.syncPorts(input.roles);
+    await this.syncPorts(input.roles, webOutcome.redirectPort);
 
     let problem = webOutcome.problem;
     if (worker) {
@@ -144,18 +148,21 @@ export class ConcourseRoles {
       const postgres = await this.postgres.connection();
       const admin = { username: this.config.initialAdminUsername, password: keys.adminPassword };
       const access = await this.access.render(admin);
-      const url = this.config.externalUrl ?? `http://${formatHostPort(address, this.config.webPort)}`;
+      await this.prepareConfigDirs();
+      // certificates relation: HTTPS on web-port, Concourse's plain listener (its --bind-port) moved to tls.httpPort.
+      const tls = await this.tls.converge(address);
+      const url = tls.url;
       const service = renderWebService({
         volumeRoot: input.volumeRoot,
         volumeId: input.volumeId,
         version: input.version,
-        webPort: this.config.webPort,
+        webPort: tls.httpPort,
         externalUrl: url,
         peerAddress: address,
         tsaPort: this.config.tsaPort,
         postgres,
         admin,
-        access: access.env,
+        access: [...access.env, ...tls.env],
         metricsPort: this.config.metricsPort,
         flags: this.config.webFlags,
       });
@@ -164,13 +171,13 @@ export class ConcourseRoles {
         tsaHostKey: keys.tsaHostKey,
         authorizedWorkerKeys: authorizedKeysFile([localWorkerKey, ...(await this.workerKeys())]),
       });
-      await this.prepareConfigDirs();
       await this.applier.apply(
         WEB_SERVICE,
-        { ...service, ...keyFiles, restartFiles: [...keyFiles.restartFiles, ...access.files] },
-        { serving: { webPort: this.config.webPort, version: input.version.toString() } },
+        { ...service, ...keyFiles, restartFiles: [...keyFiles.restartFiles, ...access.files, ...tls.files] },
+        // The plain listener serves the API unredirected (atc/atccmd/command.go): the readiness check asks there.
+        { serving: { webPort: tls.httpPort, version: input.version.toString() } },
       );
-      return { offer, url, problem: undefined };
+      return { offer, url: joinStatus(url, tls.note), problem: undefined, redirectPort: tls.redirectPort };
     } catch (error) {
       if (!(error instanceof CharmProblem)) throw error;
       // A web that runs from an earlier hook keeps running (and offering its TSA, with the version it really runs,
@@ -289,12 +296,13 @@ export class ConcourseRoles {
   }
 
   /** open-port for what this unit serves; close-port for what it no longer does. */
-  private async syncPorts(roles: readonly Role[]): Promise<void> {
+  private async syncPorts(roles: readonly Role[], redirectPort: number | undefined): Promise<void> {
     const web = roles.includes('web');
     const tsaRelated = (await this.related.ids(TSA_ENDPOINT)).length > 0;
     const wanted = new Set<number>(web ? [this.config.webPort] : []);
     if (tsaPortNeeded({ mode: this.config.mode, roles, tsaRelated })) wanted.add(this.config.tsaPort);
     if (web && this.config.metricsPort !== undefined) wanted.add(this.config.metricsPort);
+    if (web && redirectPort !== undefined) wanted.add(redirectPort);
     const opened = new Set(
       Object.keys(parseStringMap(await this.memory.get(MEMORY_KEYS.openedPorts)) ?? {}).map(Number),
     );

@@ -21,6 +21,8 @@ export const MEMORY_KEYS = {
   postgresJoined: 'postgres-joined',
   /** This unit's nonce on vault-kv: the provider keys its AppRole secret by it. */
   vaultKvNonce: 'vault-kv-nonce',
+  /** The certificates relation: this unit's CSR, what it was for, the provider (src/domain/tls/web-tls.ts). */
+  tls: 'tls',
   /** The token of this unit's peer-view cache file (a UUID: constant size whatever the number of peers). */
   peerViewToken: 'peer-view-token',
   /** The dashboards last encoded for cos-agent (fingerprint and LZMABase64 text): encoding costs a second. */
