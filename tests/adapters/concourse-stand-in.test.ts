@@ -21,7 +21,7 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'stand-in-test-'));
   keys = join(root, 'keys');
   await mkdir(keys);
-  for (const name of ['session_signing_key', 'tsa_host_key', 'worker_key']) {
+  for (const name of ['session_signing_key', 'tsa_host_key', 'worker_key', 'web-tls.key', 'web-tls.crt']) {
     await writeFile(join(keys, name), '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n');
   }
   for (const version of VERSIONS) {

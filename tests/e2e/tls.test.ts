@@ -25,8 +25,8 @@ const APP = 'concourse-ci';
 const UNIT = `${APP}/0`;
 const WEB = 'concourse-server.service';
 const DAY = 86_400_000;
-const KEY = '/etc/concourse/tls/web.key';
-const CERT = '/etc/concourse/tls/web.crt';
+const KEY = '/etc/concourse/keys/web-tls.key';
+const CERT = '/etc/concourse/keys/web-tls.crt';
 
 let server: ReleaseServer;
 let sim: SimModel;

@@ -96,7 +96,7 @@ describe('certificates relation', () => {
     expect(csrs).toHaveLength(1);
     expect(csrs[0]?.ca).toBe(false);
     expect(csrNames(csrs[0]?.certificate_signing_request ?? '')).toEqual(['10.0.0.10']);
-    const key = cluster.machine(UNIT).files.get('/etc/concourse/tls/web.key');
+    const key = cluster.machine(UNIT).files.get('/etc/concourse/keys/web-tls.key');
     expect(key).toMatchObject({ mode: 0o640, owner: 'root', group: 'concourse' });
     expect(JSON.stringify(run.state)).not.toContain(key?.content.split('\n')[1]);
     expect(JSON.stringify(run.logger.events)).not.toContain(key?.content.split('\n')[1]);
@@ -114,20 +114,20 @@ describe('certificates relation', () => {
     expect(run.exitCode).toBe(0);
     expect(webEnv(cluster)).toMatchObject({
       CONCOURSE_TLS_BIND_PORT: '8080',
-      CONCOURSE_TLS_CERT: '/etc/concourse/tls/web.crt',
-      CONCOURSE_TLS_KEY: '/etc/concourse/tls/web.key',
+      CONCOURSE_TLS_CERT: '/etc/concourse/keys/web-tls.crt',
+      CONCOURSE_TLS_KEY: '/etc/concourse/keys/web-tls.key',
       CONCOURSE_BIND_PORT: '8081',
       CONCOURSE_EXTERNAL_URL: 'https://10.0.0.10:8080',
     });
     const machine = cluster.machine(UNIT);
-    expect(machine.files.get('/etc/concourse/tls/web.crt')).toMatchObject({
+    expect(machine.files.get('/etc/concourse/keys/web-tls.crt')).toMatchObject({
       mode: 0o640,
       owner: 'root',
       group: 'concourse',
     });
     const [, certificate] = JSON.parse(relation(cluster).remoteAppData?.certificates ?? '[]')[0].chain;
-    expect(machine.files.get('/etc/concourse/tls/web.crt')?.content).toContain(certificate);
-    expect(machine.files.get('/etc/concourse/tls/ca.crt')?.content).toBe(`${FAKE_CA}\n`);
+    expect(machine.files.get('/etc/concourse/keys/web-tls.crt')?.content).toContain(certificate);
+    expect(machine.files.get('/etc/concourse/keys/web-tls-ca.crt')?.content).toBe(`${FAKE_CA}\n`);
     expect(machine.changes()).toEqual([`start ${WEB}`, `restart ${WEB}`]);
     expect(run.state.unitStatus.message).toBe('Web ready (v7.14.2) https://10.0.0.10:8080 · volume not shared');
     expect(run.state.openedPorts).toEqual(['8080/tcp', '2222/tcp']);
@@ -143,14 +143,14 @@ describe('certificates relation', () => {
     await relate(cluster);
     await issue(cluster, { life: 10 * DAY });
     const first = sentCsrs(cluster)[0]?.certificate_signing_request;
-    const installed = cluster.machine(UNIT).files.get('/etc/concourse/tls/web.crt')?.content;
+    const installed = cluster.machine(UNIT).files.get('/etc/concourse/keys/web-tls.crt')?.content;
     await cluster.world.clock.sleep(9 * DAY);
     const run = await cluster.run(UNIT, 'update-status');
     expect(run.logger.names()).toContain('tls.csr.sent');
     const second = sentCsrs(cluster);
     expect(second).toHaveLength(1);
     expect(second[0]?.certificate_signing_request).not.toBe(first);
-    expect(cluster.machine(UNIT).files.get('/etc/concourse/tls/web.crt')?.content).toBe(installed);
+    expect(cluster.machine(UNIT).files.get('/etc/concourse/keys/web-tls.crt')?.content).toBe(installed);
     expect(webEnv(cluster).CONCOURSE_TLS_BIND_PORT).toBe('8080');
     const restarts = () =>
       cluster
@@ -162,7 +162,7 @@ describe('certificates relation', () => {
     await cluster.run(UNIT, 'update-status');
     expect(sentCsrs(cluster)).toEqual(second);
     await issue(cluster);
-    expect(cluster.machine(UNIT).files.get('/etc/concourse/tls/web.crt')?.content).not.toBe(installed);
+    expect(cluster.machine(UNIT).files.get('/etc/concourse/keys/web-tls.crt')?.content).not.toBe(installed);
     expect(restarts()).toBe(2);
   });
 
@@ -173,7 +173,7 @@ describe('certificates relation', () => {
     const run = await issue(cluster, { revoked: true });
     expect(webEnv(cluster).CONCOURSE_TLS_BIND_PORT).toBeUndefined();
     expect(webEnv(cluster).CONCOURSE_BIND_PORT).toBe('8080');
-    expect(cluster.machine(UNIT).files.has('/etc/concourse/tls/web.crt')).toBe(false);
+    expect(cluster.machine(UNIT).files.has('/etc/concourse/keys/web-tls.crt')).toBe(false);
     expect(run.state.unitStatus.message).toContain(
       `HTTP only: certificate revoked by ${PROVIDER}, waiting for a new one`,
     );
@@ -191,8 +191,8 @@ describe('certificates relation', () => {
       CONCOURSE_EXTERNAL_URL: 'http://10.0.0.10:8080',
     });
     expect(webEnv(cluster).CONCOURSE_TLS_CERT).toBeUndefined();
-    for (const f of ['web.key', 'web.crt', 'ca.crt'])
-      expect(cluster.machine(UNIT).files.has(`/etc/concourse/tls/${f}`)).toBe(false);
+    for (const f of ['web-tls.key', 'web-tls.crt', 'web-tls-ca.crt'])
+      expect(cluster.machine(UNIT).files.has(`/etc/concourse/keys/${f}`)).toBe(false);
     expect(run.state.unitStatus.message).toBe(
       'Web ready (v7.14.2) http://10.0.0.10:8080 · HTTP only: the certificates relation was removed · volume not shared',
     );

@@ -4,10 +4,11 @@
 import { parseCharmConfig } from '../../src/domain/charm-config';
 import { type RenderedService, renderWebService, renderWorkerService } from '../../src/domain/concourse-services';
 import { parseUnitName } from '../../src/domain/hook-event';
+import { tlsEnv, tlsPorts } from '../../src/domain/tls/web-tls';
 import { ConcourseVersion } from '../../src/domain/version';
 import { workerLayout } from '../../src/domain/worker-layout';
 
-/** A value for every option that maps to a flag, metrics on, and extra env for both commands. */
+/** A value for every option that maps to a flag, metrics on, extra env for both commands, and HTTPS (a certificate). */
 export const EVERY_OPTION = {
   tag: 'gpu, big',
   'worker-team': 'main',
@@ -25,6 +26,7 @@ export const EVERY_OPTION = {
   'enable-metrics': true,
   'metrics-port': 9391,
   'tsa-port': 2223,
+  'tls-redirect-http-port': 80,
   'web-extra-env': 'CONCOURSE_LOG_LEVEL=debug\n# comment\nCONCOURSE_MAX_CHECKS_PER_SECOND=10',
   'worker-extra-env': 'CONCOURSE_CONTAINERD_MTU=1400\nhttp_proxy=http://proxy:3128',
 };
@@ -42,16 +44,26 @@ export function renderServices(
 ): { readonly web: RenderedService; readonly worker: RenderedService } {
   const v = ConcourseVersion.parse(version);
   const config = parseCharmConfig(raw);
+  // With tls-redirect-http-port set, the web renders as it does while it holds a certificate (certificates relation).
+  const tls = config.tlsRedirectHttpPort !== 0;
+  const ports = tlsPorts({ ...config, redirectPort: config.tlsRedirectHttpPort });
   const web = renderWebService({
     volumeRoot,
     volumeId: '2f1c3a9e-5b7d-4c1e-9a0b-1c2d3e4f5a6b',
     version: v,
-    webPort: config.webPort,
-    externalUrl: 'http://10.0.0.5:8080',
+    webPort: tls ? ports.httpPort : config.webPort,
+    externalUrl: tls ? 'https://10.0.0.5:8080' : 'http://10.0.0.5:8080',
     peerAddress: '10.0.0.5',
     tsaPort: config.tsaPort,
     postgres: { host: '10.0.0.9', port: 5432, user: 'u', password: 'p', database: 'concourse' },
     admin: { username: 'admin', password: 'pw' },
+    access: tls
+      ? [
+          ['CONCOURSE_ADD_LOCAL_USER', 'admin:pw'],
+          ['CONCOURSE_MAIN_TEAM_LOCAL_USER', 'admin'],
+          ...tlsEnv(config.webPort),
+        ]
+      : undefined,
     metricsPort: config.metricsPort,
     flags: config.webFlags,
   });

@@ -210,8 +210,8 @@ describe('HTTPS on the web', () => {
   test('tlsEnv: HTTPS on web-port with the installed certificate and key', () => {
     expect(tlsEnv(443)).toEqual([
       ['CONCOURSE_TLS_BIND_PORT', '443'],
-      ['CONCOURSE_TLS_CERT', '/etc/concourse/tls/web.crt'],
-      ['CONCOURSE_TLS_KEY', '/etc/concourse/tls/web.key'],
+      ['CONCOURSE_TLS_CERT', '/etc/concourse/keys/web-tls.crt'],
+      ['CONCOURSE_TLS_KEY', '/etc/concourse/keys/web-tls.key'],
     ]);
   });
 

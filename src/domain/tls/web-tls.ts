@@ -6,16 +6,16 @@
 // unredirected, and it refuses to start with TLS and an http:// --external-url ("must specify HTTPS external-url").
 
 import { z } from 'zod';
+import { CONCOURSE_KEYS_DIR } from '../concourse-services';
 import { InvalidInputError } from '../errors';
 import type { EnvEntry } from '../service-values';
 
-export const TLS_DIR = '/etc/concourse/tls';
 /** The private key: made on the unit, never sent anywhere; readable by root and the web's group only. */
-export const TLS_KEY_FILE = `${TLS_DIR}/web.key`;
+export const TLS_KEY_FILE = `${CONCOURSE_KEYS_DIR}/web-tls.key`;
 /** Certificate then chain (Concourse --tls-cert). */
-export const TLS_CERT_FILE = `${TLS_DIR}/web.crt`;
+export const TLS_CERT_FILE = `${CONCOURSE_KEYS_DIR}/web-tls.crt`;
 /** The provider's CA, for operators and clients (`fly -c … --ca-cert`); public. */
-export const TLS_CA_FILE = `${TLS_DIR}/ca.crt`;
+export const TLS_CA_FILE = `${CONCOURSE_KEYS_DIR}/web-tls-ca.crt`;
 
 export interface TlsPorts {
   /** Where Concourse's plain listener binds while it serves HTTPS on web-port. */

@@ -1,5 +1,5 @@
 // Hooks: the `certificates` relation for a web unit (Mode.UNIT of the tls-certificates v4 library): the private key
-// made once on the unit (/etc/concourse/tls, never in relation data, logs or on the volume), one CSR in this unit's
+// made once on the unit (/etc/concourse/keys, never in relation data, logs or on the volume), one CSR in this unit's
 // bag, the provider's certificate for it installed, a new CSR at 90% of its life, and HTTP again when the relation
 // goes. Shapes and decisions: src/domain/tls (canonical/tls-certificates-interface
 // lib/charms/tls_certificates_interface/v4/tls_certificates.py).
@@ -22,7 +22,6 @@ import {
   parseTlsMemory,
   TLS_CA_FILE,
   TLS_CERT_FILE,
-  TLS_DIR,
   TLS_KEY_FILE,
   type TlsMemory,
   type TlsState,
@@ -73,7 +72,7 @@ export class TlsLink {
     @inject(UnitMemory) private readonly memory: UnitMemory,
   ) {}
 
-  /** Call after /etc/concourse and the web's user exist. */
+  /** Call after /etc/concourse/keys and the web's user exist. */
   async converge(address: string): Promise<WebTls> {
     const webPort = this.config.webPort;
     const memory = parseTlsMemory(await this.memory.get(MEMORY_KEYS.tls));
@@ -172,7 +171,6 @@ export class TlsLink {
 
   /** The unit's key, made once: root and the web's group may read it, nobody else; it never leaves the unit. */
   private async ensureKey(): Promise<{ readonly key: string; readonly created: boolean }> {
-    await this.files.ensureDirectory({ path: TLS_DIR, mode: 0o750, owner: 'root', group: CONCOURSE_USER });
     const existing = await this.files.read(TLS_KEY_FILE);
     if (existing?.includes('PRIVATE KEY-----') === true) return { key: existing, created: false };
     const key = await this.crypto.privateKey();
