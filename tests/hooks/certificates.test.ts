@@ -267,4 +267,27 @@ describe('certificates relation', () => {
     expect(webEnv(cluster).CONCOURSE_TLS_CERT).toBeUndefined();
     expect(run.state.unitStatus.message).toContain(`HTTP until ${PROVIDER} sends a certificate`);
   });
+
+  test('mode=auto, leadership moves → the old leader takes its CSR back and drops its key; the new one sends its own', async () => {
+    const units = [UNIT, 'concourse-ci/1'];
+    const cluster = new Cluster(new HookWorld(), units, {
+      leader: UNIT,
+      config: { mode: 'auto', version: '7.14.2' },
+      relations: [peers({}), POSTGRES_READY.relation, certificatesRelation()],
+      secrets: [POSTGRES_READY.secret],
+    });
+    for (const u of units) await cluster.run(u, 'install');
+    expect(sentCsrs(cluster)).toHaveLength(1);
+    const bagOf = (u: string) => cluster.state(u).relations.find((r) => r.id === REL)?.localUnitData ?? {};
+    expect(bagOf('concourse-ci/1').certificate_signing_requests).toBeUndefined();
+    cluster.setLeader('concourse-ci/1');
+    await cluster.run('concourse-ci/1', 'leader-elected');
+    const run = await cluster.run(UNIT, 'peers-relation-changed', {
+      relation: { id: 'peers:0', remoteUnit: 'concourse-ci/1', remoteApp: 'concourse-ci' },
+    });
+    expect(run.exitCode).toBe(0);
+    expect(bagOf(UNIT).certificate_signing_requests).toBeUndefined();
+    expect(cluster.machine(UNIT).files.has('/etc/concourse/keys/web-tls.key')).toBe(false);
+    expect(JSON.parse(bagOf('concourse-ci/1').certificate_signing_requests ?? '[]')).toHaveLength(1);
+  });
 });

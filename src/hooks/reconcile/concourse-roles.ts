@@ -115,7 +115,9 @@ export class ConcourseRoles {
 
     const webOutcome: WebOutcome = web
       ? await this.convergeWeb(input, workerKey)
-      : await this.stopped(WEB_SERVICE, input).then(() => ({ offer: undefined, url: undefined, problem: undefined }));
+      : await this.stopped(WEB_SERVICE, input)
+          .then(() => this.tls.release())
+          .then(() => ({ offer: undefined, url: undefined, problem: undefined }));
     await this.offerTsa(webOutcome.offer);
     await this.syncPorts(input.roles, webOutcome.redirectPort);
 

@@ -169,6 +169,21 @@ export class TlsLink {
     };
   }
 
+  /**
+   * This unit no longer runs a web (a leader change in mode=auto): its CSR is taken back, so the provider stops
+   * issuing for it, and its key and certificate go. A later web role starts afresh.
+   */
+  async release(): Promise<void> {
+    const memory = parseTlsMemory(await this.memory.get(MEMORY_KEYS.tls));
+    if (memory.csr === undefined) return;
+    // An empty value deletes the key; the library reads a bag without it as no CSRs.
+    for (const id of await this.related.ids(CERTIFICATES_ENDPOINT))
+      this.outbox.toUnitBag(id, { certificate_signing_requests: '' });
+    for (const path of [TLS_CERT_FILE, TLS_CA_FILE, TLS_KEY_FILE]) await this.files.remove(path);
+    this.logger.info('tls.released', { provider: memory.provider ?? 'unknown' });
+    await this.remember({});
+  }
+
   /** The unit's key, made once: root and the web's group may read it, nobody else; it never leaves the unit. */
   private async ensureKey(): Promise<{ readonly key: string; readonly created: boolean }> {
     const existing = await this.files.read(TLS_KEY_FILE);
