@@ -24,10 +24,10 @@ function certificatesRelation(remoteAppData: Readonly<Record<string, string>> = 
 }
 
 /** One web unit (mode=web), PostgreSQL ready, already running over HTTP. */
-async function webUnit(config: Readonly<Record<string, unknown>> = {}): Promise<Cluster> {
-  const cluster = new Cluster(new HookWorld(), [UNIT], {
+async function webUnit(config: Readonly<Record<string, unknown>> = {}, version = '7.14.2'): Promise<Cluster> {
+  const cluster = new Cluster(new HookWorld({ versions: [version] }), [UNIT], {
     leader: UNIT,
-    config: { mode: 'web', version: '7.14.2', ...config },
+    config: { mode: 'web', version, ...config },
     relations: [peers({}), POSTGRES_READY.relation],
     secrets: [POSTGRES_READY.secret],
   });
@@ -289,5 +289,16 @@ describe('certificates relation', () => {
     expect(bagOf(UNIT).certificate_signing_requests).toBeUndefined();
     expect(cluster.machine(UNIT).files.has('/etc/concourse/keys/web-tls.key')).toBe(false);
     expect(JSON.parse(bagOf('concourse-ci/1').certificate_signing_requests ?? '[]')).toHaveLength(1);
+  });
+
+  test('Concourse 8.2.5 (reloads its certificate on SIGHUP) → a renewed certificate reloads the web, no restart', async () => {
+    const cluster = await webUnit({}, '8.2.5');
+    await relate(cluster);
+    await issue(cluster, { life: 10 * DAY });
+    expect(cluster.machine(UNIT).changes()).toEqual([`start ${WEB}`, `restart ${WEB}`]);
+    await cluster.world.clock.sleep(9 * DAY);
+    await cluster.run(UNIT, 'update-status');
+    await issue(cluster);
+    expect(cluster.machine(UNIT).changes()).toEqual([`start ${WEB}`, `restart ${WEB}`, `reload ${WEB}`]);
   });
 });

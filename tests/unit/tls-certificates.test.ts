@@ -14,7 +14,15 @@ import {
   requirerData,
   tlsRequest,
 } from '../../src/domain/tls/tls-certificates';
-import { parseTlsMemory, tlsEnv, tlsExternalUrl, tlsNote, tlsPorts } from '../../src/domain/tls/web-tls';
+import {
+  certificateChange,
+  parseTlsMemory,
+  tlsEnv,
+  tlsExternalUrl,
+  tlsNote,
+  tlsPorts,
+} from '../../src/domain/tls/web-tls';
+import { ConcourseVersion } from '../../src/domain/version';
 
 const cert = (n: string) => `-----BEGIN CERTIFICATE-----\nMII${n}\n-----END CERTIFICATE-----`;
 const csr = (n: string) => `-----BEGIN CERTIFICATE REQUEST-----\nMII${n}\n-----END CERTIFICATE REQUEST-----`;
@@ -250,5 +258,14 @@ describe('HTTPS on the web', () => {
     ['remembered → read back', '{"csr":"x","request":"r","removed":true}', { csr: 'x', request: 'r', removed: true }],
   ])('parseTlsMemory: %s', (_name, text, expected) => {
     expect(parseTlsMemory(text)).toEqual(expected);
+  });
+
+  test.each([
+    ['7.14.3 → restart', '7.14.3', 'restart'],
+    ['8.1.1 → restart', '8.1.1', 'restart'],
+    ['8.2.0 (ReloadableHTTPSListener) → reload', '8.2.0', 'reload'],
+    ['8.2.5 → reload', '8.2.5', 'reload'],
+  ])('certificateChange: %s', (_name, version, expected) => {
+    expect(certificateChange(ConcourseVersion.parse(version))).toBe(expected);
   });
 });

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { CONCOURSE_KEYS_DIR } from '../concourse-services';
 import { InvalidInputError } from '../errors';
 import type { EnvEntry } from '../service-values';
+import { ConcourseVersion } from '../version';
 
 /** The private key: made on the unit, never sent anywhere; readable by root and the web's group only. */
 export const TLS_KEY_FILE = `${CONCOURSE_KEYS_DIR}/web-tls.key`;
@@ -60,6 +61,14 @@ export function tlsEnv(webPort: number): readonly EnvEntry[] {
     ['CONCOURSE_TLS_CERT', TLS_CERT_FILE],
     ['CONCOURSE_TLS_KEY', TLS_KEY_FILE],
   ];
+}
+
+/** From 8.2.0 the HTTPS listener reloads its certificate on SIGHUP (atc/tls/runner.go, ReloadableHTTPSListener). */
+const RELOADS_TLS = ConcourseVersion.parse('8.2.0');
+
+/** Whether a renewed certificate needs a restart of the web, or a reload (SIGHUP, the unit's ExecReload) does. */
+export function certificateChange(version: ConcourseVersion): 'restart' | 'reload' {
+  return version.compare(RELOADS_TLS) >= 0 ? 'reload' : 'restart';
 }
 
 /** external-url while a certificate is held: the operator's, which must then be https://, or https://<address>:<port>. */

@@ -40,6 +40,7 @@ import { PEER_ENDPOINT } from '../../domain/peer-data';
 import { parseStringMap } from '../../domain/peer-view';
 import type { Role } from '../../domain/roles';
 import { joinStatus } from '../../domain/status';
+import { certificateChange } from '../../domain/tls/web-tls';
 import { ConcourseVersion } from '../../domain/version';
 import type { DrainKind } from '../../domain/worker-drain';
 import type { WorkerLayout } from '../../domain/worker-layout';
@@ -173,9 +174,15 @@ export class ConcourseRoles {
         tsaHostKey: keys.tsaHostKey,
         authorizedWorkerKeys: authorizedKeysFile([localWorkerKey, ...(await this.workerKeys())]),
       });
+      // A renewed certificate: Concourse >= 8.2 reloads it on SIGHUP, older ones need a restart.
+      const reloadTls = certificateChange(input.version) === 'reload';
       await this.applier.apply(
         WEB_SERVICE,
-        { ...service, ...keyFiles, restartFiles: [...keyFiles.restartFiles, ...access.files, ...tls.files] },
+        {
+          ...service,
+          restartFiles: [...keyFiles.restartFiles, ...access.files, ...(reloadTls ? [] : tls.files)],
+          reloadFiles: [...keyFiles.reloadFiles, ...(reloadTls ? tls.files : [])],
+        },
         // The plain listener serves the API unredirected (atc/atccmd/command.go): the readiness check asks there.
         { serving: { webPort: tls.httpPort, version: input.version.toString() } },
       );
