@@ -4,7 +4,9 @@
 # Debian's Ceph daemons and clients (and attr, for setfattr) for the shared-fs tests' single-node CephFS
 # (scripts/ceph-test-cluster.sh), curl and GNU time for the bench's baselines (`npm run bench`,
 # tests/e2e/bench-quick.test.ts), python3 for checking the cos-agent dashboards decode with Python's own lzma, as
-# grafana-agent does (tests/adapters/lzma-dashboard-codec.test.ts). Idempotent; silent when present.
+# grafana-agent does (tests/adapters/lzma-dashboard-codec.test.ts), curl and openssl for the stand-in web's OIDC
+# discovery over HTTPS from the stand-in identity provider (sim/concourse/stand-in-idp.ts). Idempotent; silent when
+# present.
 set -euo pipefail
 
 need=()
@@ -21,6 +23,7 @@ command -v ceph-fuse >/dev/null 2>&1 || need+=(ceph-fuse)
 command -v ceph >/dev/null 2>&1 || need+=(ceph-common)
 command -v setfattr >/dev/null 2>&1 || need+=(attr)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/time ] || need+=(time)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 [ ${#need[@]} -eq 0 ] && exit 0

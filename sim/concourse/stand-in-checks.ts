@@ -12,6 +12,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { kindOf, readDetails } from '../../scripts/gen-flag-table.mjs';
+import { standInAuthChecks } from './stand-in-auth-checks';
 
 const REFERENCE = fileURLToPath(new URL('../../reference/concourse/', import.meta.url));
 const KNOWN = ['7.14.3', '8.2.5'];
@@ -26,7 +27,8 @@ export function standInTableRelease(version: string): string {
 export function standInChecks(version: string): string {
   const release = standInTableRelease(version);
   if (!KNOWN.includes(release)) throw new Error(`no flag table for ${release}`);
-  const rows = readDetails(`${REFERENCE}flags-${release}-details.tsv`);
+  const details = `${REFERENCE}flags-${release}-details.tsv`;
+  const rows = readDetails(details);
   const long = new Map(
     rows.map((r) => [
       `${r.command} ${r.env}`,
@@ -114,7 +116,10 @@ check_web_env() {
   check_table <<'FLAGS'
 ${table('web')}
 FLAGS
+  check_web_auth
 }
+
+${standInAuthChecks(details)}
 
 check_worker_env() {
   check_table <<'FLAGS'

@@ -4,81 +4,27 @@
 
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { x as extract } from 'tar';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildReleaseTarball } from '../../sim/concourse/release-tarball';
-import { CONCOURSE_KEYS_DIR, type RenderedService, releaseBinary } from '../../src/domain/concourse-services';
+import { releaseBinary } from '../../src/domain/concourse-services';
 import { ConcourseVersion } from '../../src/domain/version';
-import { CONFIGS, renderServices, serviceVariables } from '../support/service-renderings';
+import { CONFIGS } from '../support/service-renderings';
+import { type StandInReleases, unpackStandIns } from '../support/stand-in-run';
 
 const VERSIONS = ['7.14.2', '8.2.5'];
+let releases: StandInReleases;
 let root: string;
-let keys: string;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'stand-in-test-'));
-  keys = join(root, 'keys');
-  await mkdir(keys);
-  for (const name of ['session_signing_key', 'tsa_host_key', 'worker_key', 'web-tls.key', 'web-tls.crt']) {
-    await writeFile(join(keys, name), '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n');
-  }
-  for (const version of VERSIONS) {
-    const dir = join(root, 'releases', version);
-    await mkdir(dir, { recursive: true });
-    const tarball = join(root, `${version}.tgz`);
-    await writeFile(tarball, (await buildReleaseTarball({ version, fillerBytes: 16 })).data);
-    await extract({ file: tarball, cwd: dir, strip: 1 });
-  }
+  releases = await unpackStandIns(VERSIONS);
+  root = releases.root;
 });
 
-afterAll(async () => rm(root, { recursive: true, force: true }));
+afterAll(async () => releases.remove());
 
-interface Outcome {
-  readonly started: boolean;
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the stand-in; a long-running command counts as started once it prints its banner, and is then stopped. */
-function run(version: string, args: readonly string[], env: Readonly<Record<string, string>>): Promise<Outcome> {
-  const binary = releaseBinary(root, ConcourseVersion.parse(version));
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, {
-      env: { PATH: '/usr/bin:/bin', STAND_IN_STATE: join(root, 'state'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let started = false;
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (!started && / \(stand-in\) running/.test(stdout)) {
-        started = true;
-        child.kill('SIGTERM');
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ started, code, stdout, stderr }));
-  });
-}
-
-/** The variables a service gets, with the key files moved to the test's own. */
-function environment(rendered: RenderedService): Record<string, string> {
-  return Object.fromEntries(
-    [...serviceVariables(rendered)].map(([k, v]) => [k, v.replaceAll(CONCOURSE_KEYS_DIR, keys)]),
-  );
-}
-
-function rendered(version: string, raw: Readonly<Record<string, unknown>>) {
-  const services = renderServices(version, raw, root);
-  return { web: environment(services.web), worker: environment(services.worker) };
-}
+const run = (version: string, args: readonly string[], env: Readonly<Record<string, string>>) =>
+  releases.run(version, args, env);
+const rendered = (version: string, raw: Readonly<Record<string, unknown>>) => releases.rendered(version, raw);
 
 describe('the stand-in accepts what the charm renders', () => {
   for (const version of VERSIONS) {

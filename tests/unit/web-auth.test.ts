@@ -59,6 +59,7 @@ describe('renderWebAuth', () => {
         'ldap-bind-dn': 'cn=ci',
         'ldap-bind-pw': URI(3),
         'ldap-user-search-base-dn': 'ou=people',
+        'ldap-user-search-username': 'uid',
         'ldap-ca-cert': PEM,
         'main-team-ldap-group': 'admins',
       },
@@ -120,9 +121,38 @@ describe('renderWebAuth', () => {
     ],
     [
       'LDAP bind DN without password',
-      { 'ldap-host': 'h:636', 'ldap-user-search-base-dn': 'o', 'ldap-bind-dn': 'cn=x' },
+      {
+        'ldap-host': 'h:636',
+        'ldap-user-search-base-dn': 'o',
+        'ldap-user-search-username': 'uid',
+        'ldap-bind-dn': 'cn=x',
+      },
       {},
-      /ldap-bind-dn and ldap-bind-pw go together/,
+      /LDAP login is half set: also set ldap-bind-pw$/,
+    ],
+    [
+      'LDAP with an anonymous bind (Concourse would drop the connector)',
+      { 'ldap-host': 'h:636', 'ldap-user-search-base-dn': 'o', 'ldap-user-search-username': 'uid' },
+      {},
+      /LDAP login is half set: also set ldap-bind-dn, ldap-bind-pw$/,
+    ],
+    [
+      'LDAP without the user search attribute (dex refuses to start)',
+      { 'ldap-host': 'h:636', 'ldap-user-search-base-dn': 'o', 'ldap-bind-dn': 'cn=x', 'ldap-bind-pw': URI(3) },
+      {},
+      /LDAP login is half set: also set ldap-user-search-username$/,
+    ],
+    [
+      'github-ca-cert without github-host',
+      { 'github-client-id': 'gh', 'github-client-secret': URI(4), 'github-ca-cert': PEM },
+      { 'github-client-secret': { 'client-secret': 'x' } },
+      /github-ca-cert is for GitHub Enterprise: set github-host too/,
+    ],
+    [
+      'github-host given as a URL',
+      { 'github-client-id': 'gh', 'github-client-secret': URI(4), 'github-host': 'https://github.corp/' },
+      { 'github-client-secret': { 'client-secret': 'x' } },
+      /github-host must be a bare host name/,
     ],
     [
       'a secret without the key',

@@ -117,7 +117,9 @@ const PROVIDERS: readonly Provider[] = [
   {
     name: 'LDAP',
     trigger: ['ldap-host', 'ldap-bind-dn', 'ldap-bind-pw', 'ldap-user-search-base-dn'],
-    required: ['ldap-host', 'ldap-user-search-base-dn'],
+    // Concourse drops an LDAP connector without a bind DN and password (skycmd/ldap_flags.go Validate: no anonymous
+    // bind), and dex refuses to start without the user search's base DN and attribute (connector/ldap/ldap.go).
+    required: ['ldap-host', 'ldap-bind-dn', 'ldap-bind-pw', 'ldap-user-search-base-dn', 'ldap-user-search-username'],
     mainTeam: ['main-team-ldap-group'],
   },
   {
@@ -176,9 +178,7 @@ export function renderWebAuth(
     if (missing.length > 0) throw new InvalidInputError(`${p.name} login is half set: also set ${missing.join(', ')}`);
     configured.add(p.name);
   }
-  if (isSet('ldap-bind-dn') !== isSet('ldap-bind-pw')) {
-    throw new InvalidInputError('ldap-bind-dn and ldap-bind-pw go together: set both, or neither for anonymous bind');
-  }
+  githubEnterprise(v['github-host'], v['github-ca-cert']);
 
   const users = localUsers(contents, admin);
   const mainLocal = isSet('main-team-local-user') ? list(v['main-team-local-user']) : [admin.username];
@@ -228,6 +228,16 @@ export function renderWebAuth(
     env.push([envName(option), path]);
   }
   return { env, files };
+}
+
+/** dex's GitHub connector (connector/github/github.go Open) refuses a host with a slash and a CA without a host. */
+function githubEnterprise(host: string, ca: string): void {
+  if (host.trim() !== '' && !/^[A-Za-z0-9.-]+(?::\d{1,5})?$/.test(host.trim())) {
+    throw new InvalidInputError('github-host must be a bare host name such as github.example.com (no scheme, no path)');
+  }
+  if (ca.trim() !== '' && host.trim() === '') {
+    throw new InvalidInputError('github-ca-cert is for GitHub Enterprise: set github-host too');
+  }
 }
 
 /** The initial admin plus extra-local-users, checked as Concourse would check them at start. */
