@@ -10,6 +10,9 @@
 #   (connector/github/github.go Open); oidc fetches <issuer>/.well-known/openid-configuration with its CAs (or
 #   without verification) and refuses a non-200 answer, a body that is not JSON, or an issuer that differs from the
 #   configured one (connector/oidc/oidc.go getProvider, go-oidc NewProvider).
+# - atc/atccmd/command.go: a configured credential manager (Vault: CONCOURSE_VAULT_URL set) that fails its Validate
+#   is "credential manager 'vault' misconfigured: ..." (atc/creds/vault/manager.go: an http(s) URL with a host, a
+#   non-empty path prefix, and a client token, a token path or an auth backend).
 # - atc/atccmd/command.go configureAuthForDefaultTeam: a main team with neither users nor groups is
 #   "default team auth not configured" (skycmd/flags.go formatFromFlags, atc.ErrAuthConfigInvalid).
 
@@ -79,7 +82,26 @@ open_oidc() {
     open_error oidc "failed to get provider: oidc: issuer did not match the issuer returned by provider, expected \"$CONCOURSE_OIDC_ISSUER\" got \"$got\""
 }
 
+vault_error() {
+  auth_error "credential manager 'vault' misconfigured: $*"
+}
+
+check_vault() {
+  [ -n "$CONCOURSE_VAULT_URL" ] || return 0
+  case "$CONCOURSE_VAULT_URL" in
+    http://?*|https://?*) ;;
+    *) vault_error "invalid scheme: must be http or https" ;;
+  esac
+  # go-flags' default applies only when the variable is unset; set to empty, the prefix is empty.
+  if [ -n "${CONCOURSE_VAULT_PATH_PREFIX+x}" ] && [ -z "$CONCOURSE_VAULT_PATH_PREFIX" ]; then
+    vault_error 'path prefix must be a non-empty string'
+  fi
+  [ -n "$CONCOURSE_VAULT_CLIENT_TOKEN$CONCOURSE_VAULT_CLIENT_TOKEN_PATH$CONCOURSE_VAULT_AUTH_BACKEND" ] ||
+    vault_error 'must configure client token or auth backend'
+}
+
 check_web_auth() {
+  check_vault
   connectors=''
   [ -n "$CONCOURSE_ADD_LOCAL_USER" ] && connectors="$connectors local"
   if all_set CONCOURSE_LDAP_HOST CONCOURSE_LDAP_BIND_DN CONCOURSE_LDAP_BIND_PW; then

@@ -99,6 +99,14 @@ describe('login methods Concourse accepts → the web starts with that connector
     expect(openedConnectors(out)).toEqual(['local', 'oidc']);
   });
 
+  test.each<[string, Record<string, string>]>([
+    ['a client token', { CONCOURSE_VAULT_CLIENT_TOKEN: 'hvs.x' }],
+    ['AppRole', { CONCOURSE_VAULT_AUTH_BACKEND: 'approle', CONCOURSE_VAULT_AUTH_PARAM: 'role_id:r,secret_id:s' }],
+  ])('Vault with %s → starts', async (_name, extra) => {
+    const out = await web({ CONCOURSE_VAULT_URL: 'https://vault.example:8200', ...extra });
+    expect(out).toMatchObject({ started: true, stderr: '' });
+  });
+
   test('a connector missing a required flag → started without it, as Concourse silently skips it', async () => {
     const { CONCOURSE_LDAP_BIND_PW: _pw, ...anonymous } = LDAP;
     const out = await web({ ...anonymous, CONCOURSE_GITHUB_CLIENT_ID: 'gh' });
@@ -162,6 +170,16 @@ describe('what Concourse refuses at start → the stand-in web refuses', () => {
     } finally {
       idp.claimIssuer(undefined);
     }
+  });
+
+  test.each<[string, Record<string, string>, string]>([
+    ['Vault with neither a token nor an auth backend', {}, 'must configure client token or auth backend'],
+    ['Vault at a URL of another scheme', { CONCOURSE_VAULT_URL: 'vault.example:8200' }, 'invalid scheme'],
+    ['Vault with an empty path prefix', { CONCOURSE_VAULT_PATH_PREFIX: '' }, 'path prefix must be a non-empty'],
+  ])('%s → refused as a misconfigured credential manager', async (_name, extra, message) => {
+    const out = await web({ CONCOURSE_VAULT_URL: 'https://vault.example:8200', ...extra });
+    expect(out).toMatchObject({ started: false, code: 1 });
+    expect(out.stderr).toContain(`credential manager 'vault' misconfigured: ${message}`);
   });
 
   test('OIDC issuer with no discovery document there → refused with the 404', async () => {

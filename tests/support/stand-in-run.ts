@@ -1,15 +1,23 @@
-// Test support: `concourse` stand-ins (the tests' release tarballs carry one) unpacked in a scratch directory and run
-// as real child processes with the environment the charm renders, reporting whether each started or refused.
+// Test support: `concourse` stand-ins (the tests' release tarballs carry one) run as real child processes with the
+// environment the charm renders (unpacked in a scratch directory, or a simulated unit's own), started or refused.
 
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { x as extract } from 'tar';
 import { buildReleaseTarball } from '../../sim/concourse/release-tarball';
-import { CONCOURSE_KEYS_DIR, type RenderedService, releaseBinary } from '../../src/domain/concourse-services';
+import type { SimModel } from '../../sim/model';
+import {
+  CONCOURSE_KEYS_DIR,
+  type RenderedService,
+  releaseBinary,
+  WEB_UNIT_FILE,
+} from '../../src/domain/concourse-services';
 import { ConcourseVersion } from '../../src/domain/version';
 import { renderServices, serviceVariables } from './service-renderings';
+import { env } from './unit-inspection';
 
 export interface StandInOutcome {
   readonly started: boolean;
@@ -92,4 +100,28 @@ export async function unpackStandIns(versions: readonly string[]): Promise<Stand
     },
     remove: () => rm(root, { recursive: true, force: true }),
   };
+}
+
+/**
+ * Runs a simulated unit's web as systemd would start it, but directly (the fake systemd starts no process): the
+ * ExecStart binary of its unit file, with the unit file's Environment= lines and its env file, every path that exists
+ * on the unit moved to where the unit's filesystem lives on the host.
+ */
+export async function runUnitWeb(sim: SimModel, unit: string): Promise<StandInOutcome> {
+  const unitFile = readFileSync(sim.unitPath(unit, WEB_UNIT_FILE), 'utf8');
+  const onHost = (value: string) =>
+    value.startsWith('/') && existsSync(sim.unitPath(unit, value)) ? sim.unitPath(unit, value) : value;
+  const [binary, ...args] = (/^ExecStart=(.*)$/m.exec(unitFile)?.[1] ?? '').trim().split(/\s+/);
+  if (binary === undefined || binary === '') throw new Error(`${unit}: ${WEB_UNIT_FILE} has no ExecStart`);
+  const variables: Record<string, string> = {};
+  for (const [, name, value] of unitFile.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)) {
+    if (name !== undefined && value !== undefined && name !== 'PATH') variables[name] = onHost(value);
+  }
+  for (const [name, value] of Object.entries(env(sim, unit, 'web'))) variables[name] = onHost(value);
+  const state = await mkdtemp(join(tmpdir(), 'unit-web-'));
+  try {
+    return await runStandIn(onHost(binary), args, variables, state);
+  } finally {
+    await rm(state, { recursive: true, force: true });
+  }
 }
