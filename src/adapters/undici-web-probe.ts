@@ -2,9 +2,10 @@
 // 127.0.0.1 (no proxy: Juju's proxy settings must not apply to loopback).
 
 import { injectable } from 'inversify';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import type { InfoAnswer } from '../domain/web-readiness';
 import type { WebProbe } from '../ports/web-probe';
+import { boundedGet } from './bounded-get';
 
 /** /api/v1/info is a few hundred bytes; anything much larger is not Concourse. */
 const MAX_BODY = 64 * 1024;
@@ -15,23 +16,8 @@ export class UndiciWebProbe implements WebProbe {
     // Its own dispatcher: whatever global one the downloader set up (a proxy) must not see loopback requests.
     const dispatcher = new Agent({ connections: 1, pipelining: 0 });
     try {
-      const res = await request(url, {
-        method: 'GET',
-        dispatcher,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs),
-        headers: { accept: 'application/json' },
-      });
-      let body = '';
-      for await (const chunk of res.body) {
-        body += Buffer.from(chunk as Uint8Array).toString('utf8');
-        if (body.length > MAX_BODY) {
-          res.body.destroy();
-          return { kind: 'answer', status: res.statusCode, body: body.slice(0, MAX_BODY) };
-        }
-      }
-      return { kind: 'answer', status: res.statusCode, body };
+      const { status, body } = await boundedGet(url, dispatcher, timeoutMs, MAX_BODY);
+      return { kind: 'answer', status, body };
     } catch (error) {
       return { kind: 'no-answer', reason: describe(error) };
     } finally {

@@ -1,7 +1,7 @@
 // The packed charm with each login method and a Vault set by hand, every secret a Juju user secret (issue 13): one web
 // unit configured method after method; each time the unit's web environment is started through its release's
 // `concourse web` stand-in, which opens the connectors as Concourse does (OIDC against a stand-in provider on
-// 127.0.0.1) and refuses what Concourse refuses. A rotated secret restarts the web once, a revoked grant is blocked
+// 127.0.0.1) and refuses what Concourse refuses; an OIDC issuer the web would not start with is blocked first. A rotated secret restarts the web once, a revoked grant is blocked
 // naming the option and the grant command, and no secret value reaches any sink.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -232,16 +232,34 @@ describe('OIDC against a stand-in provider over HTTPS', () => {
     expect(idp.discoveries).toBe(before + 1);
   });
 
-  test('oidc-ca-cert removed → the web refuses: the provider’s certificate is not trusted', async () => {
+  test('oidc-ca-cert removed → the unit asks first: blocked, the web kept running with its CA', async () => {
+    const before = webRestarts(sim, UNIT);
     await configure({ 'oidc-ca-cert': null });
-    const web = await runUnitWeb(sim, UNIT);
-    expect(web).toMatchObject({ started: false, code: 1 });
-    expect(web.stderr).toContain('Failed to open connector oidc: failed to get provider');
+    expect(statusOf(sim, UNIT)).toEqual([
+      'blocked',
+      "The OIDC issuer's certificate is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT): set oidc-ca-cert to its CA; the web would not start with it",
+    ]);
+    expect(webRestarts(sim, UNIT)).toBe(before);
+    expect(env(sim, UNIT, 'web').CONCOURSE_OIDC_CA_CERT).toBe('/etc/concourse/auth/oidc-ca-cert.pem');
     await configure({ 'oidc-ca-cert': ca });
+    await expectWebStartsWith(['local', 'oidc']);
+    expect(webRestarts(sim, UNIT)).toBe(before);
+  });
+
+  test('oidc-issuer with a trailing slash the provider does not have → blocked naming both; web kept', async () => {
+    const before = webRestarts(sim, UNIT);
+    await configure({ 'oidc-issuer': `${idp.issuer}/` });
+    expect(statusOf(sim, UNIT)).toEqual([
+      'blocked',
+      `oidc-issuer is ${idp.issuer}/ but its provider calls itself ${idp.issuer}: set oidc-issuer to exactly that; the web would not start with it`,
+    ]);
+    expect(webRestarts(sim, UNIT)).toBe(before);
+    expect(env(sim, UNIT, 'web').CONCOURSE_OIDC_ISSUER).toBe(idp.issuer);
+    await configure({ 'oidc-issuer': idp.issuer });
     await expectWebStartsWith(['local', 'oidc']);
   });
 
-  test('the provider names another issuer → the web refuses with both issuers', async () => {
+  test('the provider renamed behind the running web → its next start would fail, as Concourse’s', async () => {
     idp.claimIssuer('https://sso.example.com/realms/other');
     try {
       const web = await runUnitWeb(sim, UNIT);

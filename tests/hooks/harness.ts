@@ -16,6 +16,7 @@ import { KEY_MAKER, type KeyMaker, type KeyPair } from '../../src/ports/key-make
 import { LOCK } from '../../src/ports/lock';
 import { LOGGER } from '../../src/ports/logger';
 import { MOUNT_TABLE } from '../../src/ports/mount-table';
+import { OIDC_DISCOVERY } from '../../src/ports/oidc-discovery';
 import { RELEASE_INSPECTOR } from '../../src/ports/release-inspector';
 import { RELEASE_RESOLVER, type ReleaseResolver } from '../../src/ports/release-resolver';
 import { RELEASE_STORE } from '../../src/ports/release-store';
@@ -32,6 +33,7 @@ import { WORKER_CONTAINERS } from '../../src/ports/worker-containers';
 import { FakeDownloadProgressMarker } from '../support/fake-download-progress-marker';
 import { RecordingLock } from '../support/fake-lock';
 import { FakeMachine, SteppingClock } from '../support/fake-machine';
+import { FakeOidcDiscovery } from '../support/fake-oidc-discovery';
 import { FakeMirror, StagedReleaseInspector, volumeUnder } from '../support/fake-release-mirror';
 import { FakeReleaseStore } from '../support/fake-release-store';
 import { FakeTlsCrypto, TlsSerials } from '../support/fake-tls-crypto';
@@ -64,6 +66,8 @@ export class HookWorld {
   readonly schemas = new Map<string, number>();
   /** Down-migrations run: `<running release> -> <schema>`. */
   readonly migrations: string[] = [];
+  /** OIDC providers: each answers for the issuer it is asked about unless a test says otherwise. */
+  readonly oidc = new FakeOidcDiscovery();
   /** Numbered across every unit and hook, so no two keys are the same. */
   readonly keys: KeyMaker = new CountingKeyMaker();
   /** Keys and CSRs of the certificates relation, numbered the same way. */
@@ -144,6 +148,7 @@ function rebindToFakes(
   c.rebindSync(SERVICE_MANAGER).toConstantValue(machine);
   c.rebindSync(MOUNT_TABLE).toConstantValue(machine);
   c.rebindSync(WEB_PROBE).toConstantValue(machine);
+  c.rebindSync(OIDC_DISCOVERY).toConstantValue(world.oidc);
   c.rebindSync(MOUNT_HOST).toConstantValue(machine.sharedFs);
   c.rebindSync(PACKAGE_INSTALLER).toConstantValue(machine.sharedFs);
   c.rebindSync(MOUNT_UNITS).toConstantValue(machine.sharedFs);

@@ -60,13 +60,18 @@ export interface AppliedKeys {
   readonly old: string | undefined;
 }
 
-/** The keys in an env file written by renderEnvFile (values double-quoted, `"\\`$` backslash-escaped). */
+/** One variable of an env file written by renderEnvFile (values double-quoted, `"\\`$` backslash-escaped). */
+export function envFileValue(envFile: string | undefined, name: string): string | undefined {
+  const line = (envFile ?? '').split('\n').find((l) => l.startsWith(`${name}="`) && l.endsWith('"'));
+  return line?.slice(name.length + 2, -1).replace(/\\(.)/g, '$1');
+}
+
+/** The keys in the web's env file. */
 export function appliedKeys(envFile: string | undefined): AppliedKeys {
-  const value = (name: string): string | undefined => {
-    const line = (envFile ?? '').split('\n').find((l) => l.startsWith(`${name}="`) && l.endsWith('"'));
-    return line?.slice(name.length + 2, -1).replace(/\\(.)/g, '$1');
+  return {
+    key: envFileValue(envFile, 'CONCOURSE_ENCRYPTION_KEY'),
+    old: envFileValue(envFile, 'CONCOURSE_OLD_ENCRYPTION_KEY'),
   };
-  return { key: value('CONCOURSE_ENCRYPTION_KEY'), old: value('CONCOURSE_OLD_ENCRYPTION_KEY') };
 }
 
 /**
