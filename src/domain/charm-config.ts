@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { FLAG_OPTIONS, type OperatorFlag, optionFlag, optionProblem, parseExtraEnv } from './concourse-options';
 import { InvalidInputError } from './errors';
 import { ConcourseVersion } from './version';
+import { BAGGAGECLAIM_DRIVERS, type WorkerDefaultsChoice } from './worker-defaults';
 
 export const MODES = ['auto', 'all', 'web', 'worker'] as const;
 export type Mode = (typeof MODES)[number];
@@ -56,7 +57,6 @@ const schema = z.object({
   'shared-storage': oneOf('shared-storage', SHARED_STORAGE).default('auto'),
   'storage-wait-timeout': wholeNumber('storage-wait-timeout', 0, 86_400).default(300),
   'keep-releases': wholeNumber('keep-releases', 1, 100).default(2),
-  'worker-procs': wholeNumber('worker-procs', 1, 64).default(1),
   'worker-work-dir': z
     .string()
     .default('')
@@ -78,6 +78,18 @@ const schema = z.object({
   'tls-redirect-http-port': wholeNumber('tls-redirect-http-port', 0, 65535).default(0),
   'web-extra-env': z.string().default(''),
   'worker-extra-env': z.string().default(''),
+  'baggageclaim-driver': z
+    .enum(['', 'auto', ...BAGGAGECLAIM_DRIVERS], {
+      error: () => `baggageclaim-driver must be one of auto, ${BAGGAGECLAIM_DRIVERS.join(', ')}`,
+    })
+    .default('auto'),
+  'containerd-dns-server': z
+    .string({ error: () => 'containerd-dns-server must be text' })
+    .default('auto')
+    .transform((s) => (s.trim() === '' || s.trim() === 'auto' ? 'auto' : s.split(',').map((x) => x.trim())))
+    .refine((v) => v === 'auto' || v.every((ip) => z.ipv4().safeParse(ip).success || z.ipv6().safeParse(ip).success), {
+      error: () => 'containerd-dns-server must be auto or comma-separated IP addresses such as 1.1.1.1,8.8.8.8',
+    }),
   ...Object.fromEntries(FLAG_OPTIONS.map((o) => [o.option, flagOptionSchema(o.option, o.type)])),
 });
 
@@ -103,7 +115,6 @@ export interface CharmConfig {
   readonly sharedStorage: SharedStorageMode;
   readonly storageWaitTimeoutMs: number;
   readonly keepReleases: number;
-  readonly workerProcs: number;
   readonly workerWorkDir: string | undefined;
   readonly logLevel: CharmLogLevel;
   readonly initialAdminUsername: string;
@@ -117,6 +128,8 @@ export interface CharmConfig {
   /** The operator's settings for `concourse web` (options, then web-extra-env), checked against the release later. */
   readonly webFlags: readonly OperatorFlag[];
   readonly workerFlags: readonly OperatorFlag[];
+  /** What the operator says about the settings the charm otherwise chooses from the machine (worker-defaults.ts). */
+  readonly workerDefaults: WorkerDefaultsChoice;
 }
 
 /** Parses `config-get` output; throws InvalidInputError listing every invalid option. */
@@ -156,7 +169,6 @@ export function parseCharmConfig(raw: Readonly<Record<string, unknown>>): CharmC
     sharedStorage: c['shared-storage'],
     storageWaitTimeoutMs: c['storage-wait-timeout'] * 1000,
     keepReleases: c['keep-releases'],
-    workerProcs: c['worker-procs'],
     workerWorkDir: c['worker-work-dir'] === '' ? undefined : c['worker-work-dir'],
     logLevel: c['log-level'],
     initialAdminUsername: c['initial-admin-username'],
@@ -167,6 +179,12 @@ export function parseCharmConfig(raw: Readonly<Record<string, unknown>>): CharmC
     tlsRedirectHttpPort: c['tls-redirect-http-port'],
     webFlags: flags.web,
     workerFlags: flags.worker,
+    workerDefaults: {
+      driver: c['baggageclaim-driver'] === '' ? 'auto' : c['baggageclaim-driver'],
+      dnsServers: c['containerd-dns-server'],
+      dnsProxy: values['containerd-dns-proxy-enable'] === true,
+      extraEnvKeys: flags.worker.filter((f) => f.from === 'worker-extra-env').map((f) => f.key),
+    },
   };
 }
 

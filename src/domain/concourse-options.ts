@@ -20,18 +20,20 @@ export interface FlagOption {
   readonly type: 'string' | 'int' | 'boolean';
 }
 
-/** The options that are a Concourse flag and nothing more; their values are checked as the flag's type. */
+/**
+ * The options that are a Concourse flag and nothing more; their values are checked as the flag's type.
+ * `baggageclaim-driver` and `containerd-dns-server` are not here: their default is chosen from the machine
+ * (worker-defaults.ts).
+ */
 export const FLAG_OPTIONS: readonly FlagOption[] = [
   { option: 'tag', command: 'worker', env: 'CONCOURSE_TAG', type: 'string' },
   { option: 'worker-team', command: 'worker', env: 'CONCOURSE_TEAM', type: 'string' },
-  { option: 'baggageclaim-driver', command: 'worker', env: 'CONCOURSE_BAGGAGECLAIM_DRIVER', type: 'string' },
   {
     option: 'containerd-dns-proxy-enable',
     command: 'worker',
     env: 'CONCOURSE_CONTAINERD_DNS_PROXY_ENABLE',
     type: 'boolean',
   },
-  { option: 'containerd-dns-server', command: 'worker', env: 'CONCOURSE_CONTAINERD_DNS_SERVER', type: 'string' },
   { option: 'containerd-max-containers', command: 'worker', env: 'CONCOURSE_CONTAINERD_MAX_CONTAINERS', type: 'int' },
   {
     option: 'container-placement-strategy',

@@ -41,7 +41,7 @@ type Bag = Readonly<Record<string, string>>;
 /** Everything the decision reads, gathered once by the hook. */
 export interface ReconcileSnapshot {
   readonly unit: string;
-  readonly config: Pick<CharmConfig, 'mode' | 'version' | 'sharedStorage' | 'workerProcs'>;
+  readonly config: Pick<CharmConfig, 'mode' | 'version' | 'sharedStorage'>;
   readonly leader: boolean;
   /** The peer application bag; undefined before the peer relation exists (early install). */
   readonly peerApp: Bag | undefined;
@@ -140,7 +140,6 @@ export function planReconcile(snapshot: ReconcileSnapshot): ReconcilePlan {
       holding: decision.kind === 'hold' ? decision.reason : undefined,
       failedHere,
       rollout: progress === undefined ? undefined : rolloutStatus(progress),
-      workerProcs: config.workerProcs,
       sharing: describeSharing(sharing, config.sharedStorage),
     },
   };

@@ -25,7 +25,6 @@ export interface UnitStatusInput {
   readonly failedHere: boolean;
   /** The leader's view of the roll-out, when a unit still runs another release (`Upgrading to …`). */
   readonly rollout: string | undefined;
-  readonly workerProcs: number;
   /** `shared volume 3 units`, `volume not shared`, … */
   readonly sharing: string;
 }
@@ -39,13 +38,8 @@ export function unitStatus(input: UnitStatusInput): {
     return { status: 'blocked', message: joinStatus(input.holding, input.sharing) };
   }
   if (input.rollout !== undefined) return { status: 'maintenance', message: joinStatus(input.rollout, input.sharing) };
-  // Said, not ignored: one worker process per unit is what this revision runs.
-  const procs =
-    input.roles.includes('worker') && input.workerProcs > 1
-      ? `worker-procs=${input.workerProcs} not supported yet: 1 worker process`
-      : undefined;
   return {
     status: 'active',
-    message: joinStatus(readyMessage(input.roles, input.running, input.url), input.holding, procs, input.sharing),
+    message: joinStatus(readyMessage(input.roles, input.running, input.url), input.holding, input.sharing),
   };
 }

@@ -324,18 +324,8 @@ describe('mode=all, and separate web and worker applications over tsa/flight', (
     }
   });
 
-  test('worker-procs above 1 → said in the status, not silently ignored; nothing restarts', async () => {
-    const before = changes(sim, 'worker/0').length;
-    await sim.config('worker', { 'worker-procs': 2 });
-    await sim.settle();
-    expect(statusOf(sim, 'worker/0')).toEqual([
-      'active',
-      'Worker ready (v7.14.2) · worker-procs=2 not supported yet: 1 worker process · shared volume 2 units',
-    ]);
-    expect(changes(sim, 'worker/0').length).toBe(before);
-    await sim.config('worker', { 'worker-procs': null });
-    await sim.settle();
-    expect(statusOf(sim, 'worker/0')[1]).toBe('Worker ready (v7.14.2) · shared volume 2 units');
+  test('worker-procs (removed: one worker per machine) → refused by juju config as an unknown option', async () => {
+    await expect(sim.config('worker', { 'worker-procs': 2 })).rejects.toThrow('unknown option "worker-procs"');
   });
 
   test('get-admin-password on a worker application → fails saying where to ask', async () => {

@@ -6,6 +6,7 @@ import { type RenderedService, renderWebService, renderWorkerService } from '../
 import { parseUnitName } from '../../src/domain/hook-event';
 import { tlsEnv, tlsPorts } from '../../src/domain/tls/web-tls';
 import { ConcourseVersion } from '../../src/domain/version';
+import { chooseWorkerDefaults, type WorkerHostFacts } from '../../src/domain/worker-defaults';
 import { workerLayout } from '../../src/domain/worker-layout';
 
 /** A value for every option that maps to a flag, metrics on, extra env for both commands, and HTTPS (a certificate). */
@@ -34,6 +35,17 @@ export const EVERY_OPTION = {
 export const CONFIGS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   defaults: {},
   'every option set': EVERY_OPTION,
+};
+
+/**
+ * The machine the workers are rendered for: an LXD container with systemd-resolved (its stub in /etc/resolv.conf,
+ * an upstream server known), so the charm's own choices (naive, the upstream DNS server) are rendered too.
+ */
+export const LXD_HOST: WorkerHostFacts = {
+  virt: { kind: 'container', name: 'lxc' },
+  workDirFilesystem: 'zfs',
+  resolvConf: 'nameserver 127.0.0.53\noptions edns0 trust-ad\n',
+  upstreamResolvConf: 'nameserver 10.148.1.1\n',
 };
 
 /** Both services of one unit running `version` with `raw` config, the release store at `volumeRoot`. */
@@ -81,7 +93,7 @@ export function renderServices(
       { host: '10.0.0.5', port: config.tsaPort },
       { host: 'fd00::5', port: config.tsaPort },
     ],
-    flags: config.workerFlags,
+    flags: [...config.workerFlags, ...chooseWorkerDefaults(LXD_HOST, config.workerDefaults).flags],
   });
   return { web, worker };
 }

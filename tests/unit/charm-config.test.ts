@@ -113,7 +113,7 @@ describe('Concourse options', () => {
     [{ 'enable-metrics': true, 'metrics-port': 8080 }, 'metrics-port must differ from web-port'],
     [{ 'metrics-port': 70000 }, 'metrics-port must be between 1 and 65535'],
     [{ 'worker-drain-timeout': -1 }, 'worker-drain-timeout must be between 0 and 86400'],
-    [{ 'baggageclaim-driver': 'zfs' }, 'baggageclaim-driver must be one of detect, naive, btrfs, overlay'],
+    [{ 'baggageclaim-driver': 'zfs' }, 'baggageclaim-driver must be one of auto, detect, naive, btrfs, overlay'],
     [{ 'container-placement-strategy': 'volume-locality,best' }, 'container-placement-strategy must be one of'],
     [{ 'gc-failed-grace-period': '5 days' }, 'gc-failed-grace-period must be a duration such as 30s'],
     [{ 'max-build-logs-to-retain': -3 }, 'max-build-logs-to-retain must be between 0 and'],
@@ -150,8 +150,6 @@ function sampleValue(option: string): string {
   const samples: Record<string, string> = {
     tag: 'gpu',
     'worker-team': 'main',
-    'baggageclaim-driver': 'naive',
-    'containerd-dns-server': '1.1.1.1',
     'container-placement-strategy': 'random',
     'gc-failed-grace-period': '48h',
   };

@@ -113,9 +113,13 @@ describe('every variable the charm writes is a flag of the release it runs', () 
           expect(serviceVariables(web).get('CONCOURSE_CAPTURE_ERROR_METRICS')).toBe('true');
           expect(serviceVariables(web).get('CONCOURSE_TSA_BIND_PORT')).toBe('2223');
           expect(serviceVariables(worker).get('CONCOURSE_TAG')).toBe('gpu,big');
+          expect(serviceVariables(worker).get('CONCOURSE_CONTAINERD_DNS_SERVER')).toBe('1.1.1.1,8.8.8.8');
         } else {
           expect(serviceVariables(web).has('CONCOURSE_PROMETHEUS_BIND_PORT')).toBe(false);
           expect(serviceVariables(web).has('CONCOURSE_CAPTURE_ERROR_METRICS')).toBe(false);
+          // What the charm chooses on an LXD container with systemd-resolved (worker-defaults.ts).
+          expect(serviceVariables(worker).get('CONCOURSE_BAGGAGECLAIM_DRIVER')).toBe('naive');
+          expect(serviceVariables(worker).get('CONCOURSE_CONTAINERD_DNS_SERVER')).toBe('10.148.1.1');
         }
       });
     }

@@ -17,7 +17,7 @@ const v = (text: string) => ConcourseVersion.parse(text);
 /** A non-leader worker in mode=auto, on 7.14.2 like its web, with the leader's target 7.14.2 in the bag. */
 const steady: ReconcileSnapshot = {
   unit: 'ci/1',
-  config: { mode: 'auto', version: v('7.14.2'), sharedStorage: 'auto', workerProcs: 1 },
+  config: { mode: 'auto', version: v('7.14.2'), sharedStorage: 'auto' },
   leader: false,
   peerApp: { 'target-version': '7.14.2', 'config-version': '7.14.2', 'target-serial': '1' },
   peers: { 'ci/0': { roles: 'web', 'running-version': '7.14.2', 'volume-id': 'vol-a' } },
@@ -46,7 +46,6 @@ const steadyPlan: ConvergePlan = {
     holding: undefined,
     failedHere: false,
     rollout: undefined,
-    workerProcs: 1,
     sharing: 'shared volume 2 units',
   },
 };
@@ -332,11 +331,6 @@ const cases: readonly (readonly [string, Partial<ReconcileSnapshot>, ReconcilePl
       problem: new InvalidInputError('Invalid target version "7.14.2; rm -rf /": use a release number such as 7.14.2'),
       peerAppWrites: {},
     },
-  ],
-  [
-    'worker-procs=2 on a worker → said in the status',
-    { config: { ...steady.config, workerProcs: 2 } },
-    plan({ status: { workerProcs: 2 } }),
   ],
 ];
 

@@ -46,7 +46,6 @@ describe('unitStatus', () => {
     holding: undefined,
     failedHere: false,
     rollout: undefined,
-    workerProcs: 1,
     sharing: 'shared volume 3 units',
   };
 
@@ -71,12 +70,5 @@ describe('unitStatus', () => {
       status: 'maintenance',
       message: 'Upgrading to v7.14.3: 1/5 units · shared volume 3 units',
     });
-  });
-
-  test('worker-procs above 1 on a worker → said; on a web-only unit → not', () => {
-    expect(unitStatus({ ...base, workerProcs: 3 }).message).toContain('worker-procs=3 not supported yet');
-    expect(unitStatus({ ...base, roles: ['web'], url: 'http://h:8080', workerProcs: 3 }).message).toBe(
-      'Web ready (v7.14.2) http://h:8080 · shared volume 3 units',
-    );
   });
 });
