@@ -21,18 +21,31 @@ export class ProcHostFacts implements MountHost {
   }
 
   private async inContainer(): Promise<boolean> {
-    const marker = await this.read('run/systemd/container');
-    if (marker !== undefined && marker.trim() !== '') return true;
-    const environ = (await this.read('proc/1/environ')) ?? '';
-    return environ.split('\0').some((entry) => /^container=./.test(entry));
+    return (await containerMark(this.root)) !== undefined;
   }
 
-  private async read(path: string): Promise<string | undefined> {
-    try {
-      return await readFile(join(this.root, path), 'utf8');
-    } catch {
-      // Missing or unreadable (PID 1's environ without privileges): no evidence either way.
-      return undefined;
-    }
+  private read(path: string): Promise<string | undefined> {
+    return readUnder(this.root, path);
+  }
+}
+
+/** The container manager's name from the marks it leaves (`lxc`, `docker`), or undefined on a machine. */
+export async function containerMark(root: string): Promise<string | undefined> {
+  const marker = (await readUnder(root, 'run/systemd/container'))?.trim();
+  if (marker !== undefined && marker !== '') return marker;
+  const environ = (await readUnder(root, 'proc/1/environ')) ?? '';
+  for (const entry of environ.split('\0')) {
+    const m = /^container=(.+)$/.exec(entry);
+    if (m?.[1] !== undefined) return m[1];
+  }
+  return undefined;
+}
+
+/** A file under `root`; undefined when missing or unreadable (PID 1's environ without privileges): no evidence. */
+export async function readUnder(root: string, path: string): Promise<string | undefined> {
+  try {
+    return await readFile(join(root, path), 'utf8');
+  } catch {
+    return undefined;
   }
 }

@@ -22,22 +22,48 @@ export class ProcMountTable implements MountTable {
  * (id, parent, major:minor, root, mount point, options, optional fields up to `-`, type, source, super options).
  */
 export function topMountAt(mountinfo: string, path: string): MountFacts | undefined {
-  const wanted = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  const wanted = trimSlashes(path);
   let found: MountFacts | undefined;
   let depth = 0;
+  for (const entry of mountEntries(mountinfo)) {
+    if (entry.mountPoint !== wanted) continue;
+    depth += 1;
+    found = { depth, filesystemType: entry.filesystemType, source: entry.source };
+  }
+  return found;
+}
+
+/**
+ * The filesystem type of the mount `path` lies on (whether `path` exists yet or not): the topmost mount at the
+ * longest mount point that contains it. Symbolic links in `path` are not followed.
+ */
+export function filesystemOf(mountinfo: string, path: string): string | undefined {
+  const wanted = trimSlashes(path);
+  let best: { length: number; type: string } | undefined;
+  for (const entry of mountEntries(mountinfo)) {
+    const m = entry.mountPoint;
+    const contains = m === '/' || wanted === m || wanted.startsWith(`${m}/`);
+    if (contains && (best === undefined || m.length >= best.length))
+      best = { length: m.length, type: entry.filesystemType };
+  }
+  return best?.type;
+}
+
+function* mountEntries(mountinfo: string): Generator<{ mountPoint: string; filesystemType: string; source: string }> {
   for (const line of mountinfo.split('\n')) {
     const fields = line.split(' ');
     const separator = fields.indexOf('-', 6);
     if (fields.length < 10 || separator < 0) continue;
-    if (unescapeField(fields[4] ?? '') !== wanted) continue;
-    depth += 1;
-    found = {
-      depth,
+    yield {
+      mountPoint: unescapeField(fields[4] ?? ''),
       filesystemType: unescapeField(fields[separator + 1] ?? ''),
       source: unescapeField(fields[separator + 2] ?? ''),
     };
   }
-  return found;
+}
+
+function trimSlashes(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, '') : path;
 }
 
 /** The kernel writes space, tab, newline and backslash in paths as octal escapes (`\040`). */

@@ -20,6 +20,7 @@ import { LazyDownloader } from '../adapters/lazy-downloader';
 import { OpensslTlsCrypto } from '../adapters/openssl-tls-crypto';
 import { LOGGER_SETTINGS, type LoggerSettings, PinoLogger } from '../adapters/pino-logger';
 import { ProcMountTable } from '../adapters/proc-mount-table';
+import { ProcWorkerHost } from '../adapters/proc-worker-host';
 import { effectiveLockTiming, lockTimingFromEnv, ProperLockfileLock } from '../adapters/proper-lockfile-lock';
 import { SystemClock } from '../adapters/system-clock';
 import { ExecSystemctlRunner, SYSTEMCTL_RUNNER, SystemctlServiceManager } from '../adapters/systemctl-service-manager';
@@ -59,6 +60,7 @@ import { LOCATION_UNIT_STATE_STORE, UNIT_STATE_STORE } from '../ports/unit-state
 import { LOCATION_VOLUME_PROBE, VOLUME_PROBE } from '../ports/volume-probe';
 import { WEB_PROBE } from '../ports/web-probe';
 import { WORKER_CONTAINERS } from '../ports/worker-containers';
+import { WORKER_HOST } from '../ports/worker-host';
 import { ReconcileHandler } from './handlers/reconcile';
 import { bindMetrics } from './metrics-bindings';
 import { ConcourseRoles } from './reconcile/concourse-roles';
@@ -76,6 +78,7 @@ import { VaultKvLink } from './reconcile/vault-kv-link';
 import { WebAccess } from './reconcile/web-access';
 import { WebKeysStore } from './reconcile/web-keys-store';
 import { DRAIN_POLL_MS, WorkerDrainer } from './reconcile/worker-drainer';
+import { WorkerEnvironment } from './reconcile/worker-environment';
 import { bindSharedFs } from './shared-fs-bindings';
 import { INSTALL_POLICY, MACHINE_ARCH, RELEASE_COLLECTOR, RELEASE_INSTALLER } from './tokens';
 
@@ -125,6 +128,8 @@ export function createContainer(context: HookContext, env: Environment): Contain
   c.bind(WORKER_CONTAINERS).to(CtrWorkerContainers);
   c.bind(DRAIN_POLL_MS).toConstantValue(5_000);
   c.bind(WorkerDrainer).toSelf();
+  c.bind(WORKER_HOST).toConstantValue(new ProcWorkerHost());
+  c.bind(WorkerEnvironment).toSelf();
   c.bind(ServiceApplier).toSelf();
   c.bind(WebKeysStore).toSelf();
   c.bind(WebAccess).toSelf();

@@ -30,6 +30,7 @@ import { LOCATION_UNIT_STATE_STORE, UNIT_STATE_STORE } from '../../src/ports/uni
 import { LOCATION_VOLUME_PROBE, VOLUME_PROBE } from '../../src/ports/volume-probe';
 import { WEB_PROBE } from '../../src/ports/web-probe';
 import { WORKER_CONTAINERS } from '../../src/ports/worker-containers';
+import { WORKER_HOST } from '../../src/ports/worker-host';
 import { FakeDownloadProgressMarker } from '../support/fake-download-progress-marker';
 import { RecordingLock } from '../support/fake-lock';
 import { FakeMachine, SteppingClock } from '../support/fake-machine';
@@ -153,6 +154,7 @@ function rebindToFakes(
   c.rebindSync(PACKAGE_INSTALLER).toConstantValue(machine.sharedFs);
   c.rebindSync(MOUNT_UNITS).toConstantValue(machine.sharedFs);
   c.rebindSync(WORKER_CONTAINERS).toConstantValue(machine);
+  c.rebindSync(WORKER_HOST).toConstantValue(machine);
   c.rebindSync(KEY_MAKER).toConstantValue(world.keys);
   c.rebindSync(TLS_CRYPTO).toConstantValue(new FakeTlsCrypto(machine, world.tlsSerials));
   c.rebindSync(RELEASE_RESOLVER).toConstantValue(new LatestFromWorld(world));

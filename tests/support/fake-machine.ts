@@ -5,15 +5,17 @@
 import { type RenderedFile, WEB_SERVICE } from '../../src/domain/concourse-services';
 import type { MountFacts } from '../../src/domain/volume-identity';
 import type { InfoAnswer } from '../../src/domain/web-readiness';
+import type { WorkerHostFacts } from '../../src/domain/worker-defaults';
 import type { Clock } from '../../src/ports/clock';
 import type { MountTable } from '../../src/ports/mount-table';
 import type { ServiceManager } from '../../src/ports/service-manager';
 import type { DirectorySpec, UnitFiles } from '../../src/ports/unit-files';
 import type { WebProbe } from '../../src/ports/web-probe';
 import type { WorkerContainers } from '../../src/ports/worker-containers';
+import type { WorkerHost } from '../../src/ports/worker-host';
 import { FakeSharedFsHost } from './fake-shared-fs-host';
 
-export class FakeMachine implements UnitFiles, ServiceManager, MountTable, WebProbe, WorkerContainers {
+export class FakeMachine implements UnitFiles, ServiceManager, MountTable, WebProbe, WorkerContainers, WorkerHost {
   readonly files = new Map<string, RenderedFile>();
   readonly directories = new Set<string>();
   readonly users = new Set<string>();
@@ -22,6 +24,15 @@ export class FakeMachine implements UnitFiles, ServiceManager, MountTable, WebPr
   /** Releases whose services exit right after starting. */
   readonly brokenReleases = new Set<string>();
   mount: MountFacts | undefined;
+  /** What the worker's machine is: a VM by default, its work dir on ext4, a resolver containers can reach. */
+  host: WorkerHostFacts = {
+    virt: { kind: 'vm', name: 'kvm' },
+    workDirFilesystem: 'ext4',
+    resolvConf: 'nameserver 10.0.0.2\n',
+    upstreamResolvConf: undefined,
+  };
+  /** The work dirs the facts were asked for. */
+  readonly hostAsked: string[] = [];
   /** The shared-fs side of this machine: kernel facts, apt, mount units. */
   readonly sharedFs = new FakeSharedFsHost(this);
   private readonly active = new Set<string>();
@@ -111,6 +122,12 @@ export class FakeMachine implements UnitFiles, ServiceManager, MountTable, WebPr
   // WorkerContainers: this machine runs no builds.
   async count(_releaseDir: string): Promise<number | undefined> {
     return 0;
+  }
+
+  // WorkerHost
+  async facts(workDir: string): Promise<WorkerHostFacts> {
+    this.hostAsked.push(workDir);
+    return this.host;
   }
 
   // MountTable

@@ -13,6 +13,7 @@ import { MOUNT_SUMMARY_FILE } from '../../domain/shared-fs-mount';
 import { describeMount } from '../../domain/volume-identity';
 import { STORAGE_LOCATION } from '../../domain/volume-layout';
 import { detectSharing } from '../../domain/volume-sharing';
+import { parseWorkerDefaults } from '../../domain/worker-defaults';
 import { DOWNLOAD_PROGRESS_MARKER, type DownloadProgressMarker } from '../../ports/download-progress-marker';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { HOOK_CONTEXT } from '../../ports/hook-values';
@@ -23,6 +24,7 @@ import { RELEASE_STORE, type ReleaseStore } from '../../ports/release-store';
 import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
 import { UNIT_STATE_STORE, type UnitStateStore } from '../../ports/unit-state-store';
 import { VOLUME_PROBE, type VolumeProbe } from '../../ports/volume-probe';
+import { MEMORY_KEYS, UnitMemory } from '../reconcile/unit-memory';
 import type { Handler } from '../tokens';
 import { parseActionParams } from './action-params';
 
@@ -41,6 +43,7 @@ export class StorageStatusAction implements Handler {
     @inject(PEER_RELATION) private readonly peers: PeerRelation,
     @inject(MOUNT_TABLE) private readonly mounts: MountTable,
     @inject(UNIT_FILES) private readonly files: UnitFiles,
+    @inject(UnitMemory) private readonly memory: UnitMemory,
   ) {}
 
   async run(): Promise<void> {
@@ -62,6 +65,7 @@ export class StorageStatusAction implements Handler {
       total: formatBytes(facts.totalBytes),
       current: (await this.store.currentVersion()) ?? '(none)',
       ...(await this.sharedFs()),
+      ...(await this.workerDefaults()),
     };
 
     // The same rule the reconcile path uses (detectSharing): units whose published volume id is this one's.
@@ -105,6 +109,19 @@ export class StorageStatusAction implements Handler {
     out['used.releases'] = formatBytes(usage.releaseBytes);
     out['used.volume'] = formatBytes(usage.volumeBytes);
     await this.tools.actionSet(out);
+  }
+
+  /** What this unit's worker runs with that the charm chose from the machine (or the operator set), and why. */
+  private async workerDefaults(): Promise<Record<string, string>> {
+    const chosen = parseWorkerDefaults(await this.memory.get(MEMORY_KEYS.workerDefaults));
+    if (chosen === undefined) return {};
+    return {
+      'worker.host': chosen.host,
+      'worker.baggageclaim-driver': chosen.driver.value,
+      'worker.baggageclaim-driver-reason': chosen.driver.reason,
+      'worker.dns': chosen.dns.value,
+      'worker.dns-reason': chosen.dns.reason,
+    };
   }
 
   private async sharedFs(): Promise<Record<string, string>> {

@@ -58,6 +58,7 @@ import { MEMORY_KEYS, UnitMemory } from './unit-memory';
 import { WebAccess } from './web-access';
 import { WebKeysStore } from './web-keys-store';
 import type { DrainRequest } from './worker-drainer';
+import { WorkerEnvironment } from './worker-environment';
 
 export interface RolesInput {
   readonly roles: readonly Role[];
@@ -99,6 +100,7 @@ export class ConcourseRoles {
     @inject(RelationOutbox) private readonly outbox: RelationOutbox,
     @inject(WebAccess) private readonly access: WebAccess,
     @inject(TlsLink) private readonly tls: TlsLink,
+    @inject(WorkerEnvironment) private readonly environment: WorkerEnvironment,
   ) {}
 
   async converge(input: RolesInput): Promise<RolesOutcome> {
@@ -223,7 +225,7 @@ export class ConcourseRoles {
       version: input.version,
       layout: input.layout,
       tsa: targets.tsa,
-      flags: this.config.workerFlags,
+      flags: [...this.config.workerFlags, ...(await this.environment.flags(input.layout.workDir))],
     });
     await this.prepareConfigDirs();
     await this.files.ensureDirectory({ path: input.layout.workDir, mode: 0o700, owner: 'root', group: 'root' });

@@ -27,6 +27,8 @@ export const MEMORY_KEYS = {
   peerViewToken: 'peer-view-token',
   /** The dashboards last encoded for cos-agent (fingerprint and LZMABase64 text): encoding costs a second. */
   encodedDashboards: 'encoded-dashboards',
+  /** The worker defaults chosen from the machine and why (worker-defaults.ts): logged when it changes. */
+  workerDefaults: 'worker-defaults',
 } as const;
 
 /** The volume this unit used for the store rooted at `root` (switching shared-storage moves to another store). */
