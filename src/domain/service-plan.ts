@@ -24,6 +24,8 @@ export interface ServicePlanInput {
   readonly applied: string | undefined;
   /** `systemctl is-active`: true only for a running service (not failed, activating or auto-restarting). */
   readonly active: boolean;
+  /** The operator asked for a restart (restart-services): a running service restarts even with nothing changed. */
+  readonly restart?: boolean;
 }
 
 export interface ServicePlan {
@@ -75,7 +77,7 @@ export function planService(input: ServicePlanInput): ServicePlan {
     enable: changed || !active,
     start: !active,
     // Once, however many of its files changed.
-    restart: changed && active,
+    restart: (changed || input.restart === true) && active,
     reload: reloadChanged && !changed && active,
     fingerprint: formatFingerprint(current),
   };

@@ -25,6 +25,8 @@ export interface UnitStatusInput {
   readonly failedHere: boolean;
   /** The leader's view of the roll-out, when a unit still runs another release (`Upgrading to …`). */
   readonly rollout: string | undefined;
+  /** The worker is held stopped by the operator's land-worker or retire-worker (worker-hold.ts). */
+  readonly paused?: string | undefined;
   /** `shared volume 3 units`, `volume not shared`, … */
   readonly sharing: string;
 }
@@ -38,6 +40,12 @@ export function unitStatus(input: UnitStatusInput): {
     return { status: 'blocked', message: joinStatus(input.holding, input.sharing) };
   }
   if (input.rollout !== undefined) return { status: 'maintenance', message: joinStatus(input.rollout, input.sharing) };
+  if (input.paused !== undefined) {
+    // What still runs (a web), then the held worker and the way back.
+    const running = input.roles.filter((r) => r !== 'worker');
+    const ready = running.length > 0 ? readyMessage(running, input.running, input.url) : undefined;
+    return { status: 'maintenance', message: joinStatus(ready, input.paused, input.holding, input.sharing) };
+  }
   return {
     status: 'active',
     message: joinStatus(readyMessage(input.roles, input.running, input.url), input.holding, input.sharing),

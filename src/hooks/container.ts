@@ -72,6 +72,7 @@ import { RelationOutbox } from './reconcile/relation-outbox';
 import { ReleaseCollector } from './reconcile/release-collector';
 import { ReleaseInstaller } from './reconcile/release-installer';
 import { ServiceApplier, START_SETTLE_MS, WEB_READY_TIMING, type WebReadyTiming } from './reconcile/service-applier';
+import { ServiceRestarts } from './reconcile/service-restarts';
 import { TlsLink } from './reconcile/tls-link';
 import { UnitMemory } from './reconcile/unit-memory';
 import { VaultKvLink } from './reconcile/vault-kv-link';
@@ -130,6 +131,7 @@ export function createContainer(context: HookContext, env: Environment): Contain
   c.bind(WorkerDrainer).toSelf();
   c.bind(WORKER_HOST).toConstantValue(new ProcWorkerHost());
   c.bind(WorkerEnvironment).toSelf();
+  c.bind(ServiceRestarts).toSelf();
   c.bind(ServiceApplier).toSelf();
   c.bind(WebKeysStore).toSelf();
   c.bind(WebAccess).toSelf();

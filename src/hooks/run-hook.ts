@@ -13,6 +13,7 @@ import { ReconcileHandler } from './handlers/reconcile';
 import { RolloutAction } from './handlers/rollout-actions';
 import { StorageStatusAction } from './handlers/storage-status-action';
 import { UnitRemovalHandler } from './handlers/unit-removal';
+import { WorkerActions } from './handlers/worker-actions';
 import type { Handler } from './tokens';
 
 type HandlerClass = new (...args: never[]) => Handler;
@@ -22,6 +23,9 @@ const ACTIONS: Readonly<Record<string, HandlerClass>> = {
   upgrade: RolloutAction,
   rollback: RolloutAction,
   'get-admin-password': GetAdminPasswordAction,
+  'restart-services': WorkerActions,
+  'land-worker': WorkerActions,
+  'retire-worker': WorkerActions,
 };
 
 const REMOVAL_HOOKS = new Set(['concourse-data-storage-detaching', 'stop', 'remove']);

@@ -115,9 +115,18 @@ test('config → every option typed, with a default and a description', () => {
   }
 });
 
-test('actions → upgrade, rollback, storage-status, get-admin-password', () => {
+test('actions → upgrade, rollback, storage-status, get-admin-password, restart-services, land-worker, retire-worker', () => {
   const actions = parse(file('actions.yaml').toString());
-  expect(Object.keys(actions).sort()).toEqual(['get-admin-password', 'rollback', 'storage-status', 'upgrade']);
+  expect(Object.keys(actions).sort()).toEqual([
+    'get-admin-password',
+    'land-worker',
+    'restart-services',
+    'retire-worker',
+    'rollback',
+    'storage-status',
+    'upgrade',
+  ]);
+  expect(actions['restart-services'].params.force.type).toBe('boolean');
   expect(actions.upgrade.params.version.type).toBe('string');
 });
 

@@ -315,3 +315,25 @@ export class Cluster {
     return run;
   }
 }
+
+/**
+ * An application deployed on `units` (mode=auto unless `config` says otherwise, version 7.14.2, PostgreSQL ready,
+ * the first unit leading): `prepare` shapes the machines first, every unit installs, and with `settle` a round of
+ * update-status lets each see the others' peer data.
+ */
+export async function deployedCluster(
+  units: readonly string[],
+  config: Readonly<Record<string, unknown>> = {},
+  options: { readonly settle?: boolean; readonly prepare?: (cluster: Cluster) => void } = {},
+): Promise<Cluster> {
+  const cluster = new Cluster(new HookWorld(), units, {
+    leader: units[0] ?? '',
+    config: { mode: 'auto', version: '7.14.2', ...config },
+    relations: [peers({}), POSTGRES_READY.relation],
+    secrets: [POSTGRES_READY.secret],
+  });
+  options.prepare?.(cluster);
+  for (const u of units) await cluster.run(u, 'install');
+  if (options.settle === true) for (const u of units) await cluster.run(u, 'update-status');
+  return cluster;
+}

@@ -1,21 +1,14 @@
 // Hook tests of the storage-status action (read-only: what the volume holds, who shares it, the lock and any
 // download in progress) and of a unit leaving (stop, remove, storage detaching): its own data only.
 import { describe, expect, test } from 'vitest';
-import { Cluster, HookWorld, LOCATION, POSTGRES_READY, peers } from './harness';
+import { Cluster, deployedCluster, LOCATION } from './harness';
 
 const WEB = 'concourse-server.service';
 const WORKER = 'concourse-worker.service';
 const UNITS = ['concourse-ci/0', 'concourse-ci/1', 'concourse-ci/2'];
 
-async function deployed(config: Readonly<Record<string, unknown>> = {}): Promise<Cluster> {
-  const cluster = new Cluster(new HookWorld(), UNITS, {
-    leader: 'concourse-ci/0',
-    config: { mode: 'auto', version: '7.14.2', ...config },
-    relations: [peers({}), POSTGRES_READY.relation],
-    secrets: [POSTGRES_READY.secret],
-  });
-  for (const u of UNITS) await cluster.run(u, 'install');
-  return cluster;
+function deployed(config: Readonly<Record<string, unknown>> = {}): Promise<Cluster> {
+  return deployedCluster(UNITS, config);
 }
 
 describe('storage-status', () => {

@@ -3,7 +3,7 @@
 // reported by storage-status, and a web-only unit not asked at all.
 import { describe, expect, test } from 'vitest';
 import type { WorkerHostFacts } from '../../src/domain/worker-defaults';
-import { Cluster, HookWorld, POSTGRES_READY, peers } from './harness';
+import { Cluster, deployedCluster, HookWorld, POSTGRES_READY, peers } from './harness';
 
 const WORKER = 'concourse-worker.service';
 const UNITS = ['concourse-ci/0', 'concourse-ci/1'];
@@ -16,17 +16,13 @@ const LXD: WorkerHostFacts = {
 };
 
 /** mode=auto, concourse-ci/1 a worker on `host`; both units deployed and seeing each other. */
-async function deployed(host: WorkerHostFacts, config: Readonly<Record<string, unknown>> = {}): Promise<Cluster> {
-  const cluster = new Cluster(new HookWorld(), UNITS, {
-    leader: 'concourse-ci/0',
-    config: { mode: 'auto', version: '7.14.2', ...config },
-    relations: [peers({}), POSTGRES_READY.relation],
-    secrets: [POSTGRES_READY.secret],
+function deployed(host: WorkerHostFacts, config: Readonly<Record<string, unknown>> = {}): Promise<Cluster> {
+  return deployedCluster(UNITS, config, {
+    settle: true,
+    prepare: (cluster) => {
+      cluster.machine('concourse-ci/1').host = host;
+    },
   });
-  cluster.machine('concourse-ci/1').host = host;
-  for (const u of UNITS) await cluster.run(u, 'install');
-  for (const u of UNITS) await cluster.run(u, 'update-status');
-  return cluster;
 }
 
 function workerEnv(cluster: Cluster): string {

@@ -31,6 +31,8 @@ export class FakeMachine implements UnitFiles, ServiceManager, MountTable, WebPr
     resolvConf: 'nameserver 10.0.0.2\n',
     upstreamResolvConf: undefined,
   };
+  /** Builds running on the worker: while above 0, a landing or retiring worker keeps running (and counts them). */
+  builds = 0;
   /** The work dirs the facts were asked for. */
   readonly hostAsked: string[] = [];
   /** The shared-fs side of this machine: kernel facts, apt, mount units. */
@@ -99,12 +101,13 @@ export class FakeMachine implements UnitFiles, ServiceManager, MountTable, WebPr
 
   /**
    * `systemctl kill --kill-who=main --signal=S`. A Concourse worker told to land (SIGUSR1) or retire (SIGUSR2) exits
-   * once its builds are done; this machine runs none, so it exits at once. Like systemctl, refused when not running.
+   * once its builds are done: at once when `builds` is 0, never while a test keeps builds running. Like systemctl,
+   * refused when not running.
    */
   async signal(unit: string, signal: 'SIGUSR1' | 'SIGUSR2'): Promise<void> {
     if (!this.active.has(unit)) throw new Error(`Failed to kill unit ${unit}: No main process to kill`);
     this.systemctl.push(`kill --kill-who=main --signal=${signal} ${unit}`);
-    this.active.delete(unit);
+    if (this.builds === 0) this.active.delete(unit);
   }
 
   /** A unit becoming active or inactive by other means than systemctl (a mount unit mounted by its helper). */
@@ -119,9 +122,9 @@ export class FakeMachine implements UnitFiles, ServiceManager, MountTable, WebPr
     return { kind: 'answer', status: 200, body: JSON.stringify({ version: this.releaseOf(WEB_SERVICE) }) };
   }
 
-  // WorkerContainers: this machine runs no builds.
+  // WorkerContainers: one container per running build.
   async count(_releaseDir: string): Promise<number | undefined> {
-    return 0;
+    return this.builds;
   }
 
   // WorkerHost

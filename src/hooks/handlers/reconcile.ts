@@ -26,6 +26,7 @@ import {
   rememberVolume,
 } from '../../domain/volume-identity';
 import { STORAGE_LOCATION } from '../../domain/volume-layout';
+import { holdStatus } from '../../domain/worker-hold';
 import { workerLayout } from '../../domain/worker-layout';
 import { CLOCK, type Clock } from '../../ports/clock';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
@@ -118,8 +119,11 @@ export class ReconcileHandler implements Handler {
     if (plan.switchCurrent) await this.switchCurrent(plan.target);
     const input = { roles: plan.roles, leader, volumeRoot: this.volume.root, volumeId, layout };
     let url: string | undefined;
+    let paused: string | undefined;
     try {
-      ({ url } = await this.concourse.converge({ ...input, version: plan.run }));
+      const outcome = await this.concourse.converge({ ...input, version: plan.run });
+      url = outcome.url;
+      paused = outcome.workerHold === undefined ? undefined : holdStatus(outcome.workerHold);
     } catch (error) {
       if (!(error instanceof ServiceStartFailed) || plan.fallback === undefined) throw error;
       const fallback = plan.fallback;
@@ -154,7 +158,7 @@ export class ReconcileHandler implements Handler {
       await this.memory.remember({ [MEMORY_KEYS.workloadVersion]: v });
     }
     if (plan.afterStart.collect) await this.collect(plan.target);
-    const { status, message } = unitStatus({ ...plan.status, url });
+    const { status, message } = unitStatus({ ...plan.status, url, paused });
     await this.tools.statusSet(status, joinStatus(message, metricsHint));
   }
 

@@ -10,9 +10,11 @@ import { releaseDir, WEB_SERVICE, WORKER_SERVICE } from '../../domain/concourse-
 import type { HookContext } from '../../domain/hook-event';
 import { ConcourseVersion } from '../../domain/version';
 import { privateStoreRoot } from '../../domain/volume-layout';
+import { WORKER_HOLD_FILE } from '../../domain/worker-hold';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { HOOK_CONTEXT } from '../../ports/hook-values';
 import { LOGGER, type Logger } from '../../ports/logger';
+import { UNIT_FILES, type UnitFiles } from '../../ports/unit-files';
 import { LOCATION_UNIT_STATE_STORE, type UnitStateStore } from '../../ports/unit-state-store';
 import { LOCATION_VOLUME_PROBE, type VolumeProbe } from '../../ports/volume-probe';
 import { ServiceApplier } from '../reconcile/service-applier';
@@ -30,12 +32,15 @@ export class UnitRemovalHandler implements Handler {
     @inject(ServiceApplier) private readonly services: ServiceApplier,
     @inject(UnitMemory) private readonly memory: UnitMemory,
     @inject(HOOK_TOOLS) private readonly tools: HookTools,
+    @inject(UNIT_FILES) private readonly files: UnitFiles,
   ) {}
 
   async run(): Promise<void> {
     // The worker goes away for good: it retires (its builds finish first, within worker-drain-timeout).
     await this.services.apply(WORKER_SERVICE, undefined, { drain: await this.retire() });
     await this.services.apply(WEB_SERVICE, undefined);
+    // A hold (land-worker, retire-worker) ends with the unit: a later unit on this machine starts its worker.
+    if (this.context.event.name === 'remove') await this.files.remove(WORKER_HOLD_FILE);
     if (this.context.event.name.endsWith('-storage-detaching')) {
       // Juju unmounts the volume after this hook: what shows through next is a new start, not a lost mount.
       await this.memory.remember({

@@ -43,6 +43,7 @@ import { joinStatus } from '../../domain/status';
 import { certificateChange } from '../../domain/tls/web-tls';
 import { ConcourseVersion } from '../../domain/version';
 import type { DrainKind } from '../../domain/worker-drain';
+import { parseWorkerHold, WORKER_HOLD_FILE, type WorkerHold } from '../../domain/worker-hold';
 import type { WorkerLayout } from '../../domain/worker-layout';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { CHARM_CONFIG, HOOK_CONTEXT } from '../../ports/hook-values';
@@ -53,6 +54,7 @@ import { PostgresLink } from './postgres-link';
 import { RelatedUnits } from './related-units';
 import { RelationOutbox } from './relation-outbox';
 import { ServiceApplier } from './service-applier';
+import { ServiceRestarts } from './service-restarts';
 import { TlsLink } from './tls-link';
 import { MEMORY_KEYS, UnitMemory } from './unit-memory';
 import { WebAccess } from './web-access';
@@ -73,6 +75,8 @@ export interface RolesInput {
 export interface RolesOutcome {
   /** The web's external URL, when this unit runs one. */
   readonly url: string | undefined;
+  /** The worker role's service held stopped by land-worker or retire-worker. */
+  readonly workerHold: WorkerHold | undefined;
 }
 
 interface WebOutcome {
@@ -101,11 +105,13 @@ export class ConcourseRoles {
     @inject(WebAccess) private readonly access: WebAccess,
     @inject(TlsLink) private readonly tls: TlsLink,
     @inject(WorkerEnvironment) private readonly environment: WorkerEnvironment,
+    @inject(ServiceRestarts) private readonly restarts: ServiceRestarts,
   ) {}
 
   async converge(input: RolesInput): Promise<RolesOutcome> {
     const web = input.roles.includes('web');
     const worker = input.roles.includes('worker');
+    const workerHold = worker ? parseWorkerHold(await this.files.read(WORKER_HOLD_FILE)) : undefined;
     const binary = releaseBinary(input.volumeRoot, input.version);
     if (input.leader && this.config.mode !== 'worker') {
       await this.webKeys.ensure(binary);
@@ -125,7 +131,7 @@ export class ConcourseRoles {
     await this.syncPorts(input.roles, webOutcome.redirectPort);
 
     let problem = webOutcome.problem;
-    if (worker) {
+    if (worker && workerHold === undefined) {
       try {
         await this.convergeWorker(input, webOutcome.problem === undefined ? webOutcome.offer : undefined);
       } catch (error) {
@@ -133,10 +139,11 @@ export class ConcourseRoles {
         problem ??= error;
       }
     } else {
-      await this.stopped(WORKER_SERVICE, input);
+      // A held worker started by hand is drained as the operator asked (land or retire) and stopped again.
+      await this.stopped(WORKER_SERVICE, input, workerHold?.kind);
     }
     if (problem !== undefined) throw problem;
-    return { url: webOutcome.url };
+    return { url: webOutcome.url, workerHold };
   }
 
   private async convergeWeb(input: RolesInput, localWorkerKey: string | undefined): Promise<WebOutcome> {
@@ -178,7 +185,7 @@ export class ConcourseRoles {
       });
       // A renewed certificate: Concourse >= 8.2 reloads it on SIGHUP, older ones need a restart.
       const reloadTls = certificateChange(input.version) === 'reload';
-      await this.applier.apply(
+      const applied = await this.applier.apply(
         WEB_SERVICE,
         {
           ...service,
@@ -186,8 +193,12 @@ export class ConcourseRoles {
           reloadFiles: [...keyFiles.reloadFiles, ...(reloadTls ? tls.files : [])],
         },
         // The plain listener serves the API unredirected (atc/atccmd/command.go): the readiness check asks there.
-        { serving: { webPort: tls.httpPort, version: input.version.toString() } },
+        {
+          serving: { webPort: tls.httpPort, version: input.version.toString() },
+          restart: this.restarts.requested !== undefined,
+        },
       );
+      this.restarts.record(WEB_SERVICE, applied);
       return { offer, url: joinStatus(url, tls.note), problem: undefined, redirectPort: tls.redirectPort };
     } catch (error) {
       if (!(error instanceof CharmProblem)) throw error;
@@ -229,11 +240,13 @@ export class ConcourseRoles {
     });
     await this.prepareConfigDirs();
     await this.files.ensureDirectory({ path: input.layout.workDir, mode: 0o700, owner: 'root', group: 'root' });
-    await this.applier.apply(
+    const restart = this.restarts.requested;
+    const applied = await this.applier.apply(
       WORKER_SERVICE,
       { ...service, restartFiles: renderWorkerKeyFiles(targets.publicKeys) },
-      { drain: await this.drainRequest('land', input) },
+      { drain: restart?.force === true ? undefined : await this.drainRequest('land', input), restart: !!restart },
     );
+    this.restarts.record(WORKER_SERVICE, applied);
   }
 
   /** Every worker key offered to this web: by peers, and by the units of every application related over `tsa`. */
@@ -277,9 +290,13 @@ export class ConcourseRoles {
     await this.files.ensureDirectory({ path: CONCOURSE_KEYS_DIR, mode: 0o750, owner: 'root', group: CONCOURSE_USER });
   }
 
-  private async stopped(service: typeof WEB_SERVICE | typeof WORKER_SERVICE, input: RolesInput): Promise<void> {
+  private async stopped(
+    service: typeof WEB_SERVICE | typeof WORKER_SERVICE,
+    input: RolesInput,
+    kind: DrainKind = 'retire',
+  ): Promise<void> {
     // A worker whose role is gone does not come back: it retires, so Concourse forgets it and its volumes.
-    const drain = service === WORKER_SERVICE ? await this.drainRequest('retire', input) : undefined;
+    const drain = service === WORKER_SERVICE ? await this.drainRequest(kind, input) : undefined;
     await this.applier.apply(service, undefined, { drain });
   }
 

@@ -17,9 +17,10 @@ import {
   WORKER_UNIT_FILE,
 } from '../../domain/concourse-services';
 import { ServiceStartFailed } from '../../domain/errors';
-import { type DesiredService, planService, planSteps, serviceFiles } from '../../domain/service-plan';
+import { type DesiredService, planService, planSteps, type ServiceStep, serviceFiles } from '../../domain/service-plan';
 import { nonEmpty } from '../../domain/text';
 import { infoUrl, judgeInfo, notServingMessage } from '../../domain/web-readiness';
+import type { DrainOutcome } from '../../domain/worker-hold';
 import { CLOCK, type Clock } from '../../ports/clock';
 import { LOGGER, type Logger } from '../../ports/logger';
 import { SERVICE_MANAGER, type ServiceManager } from '../../ports/service-manager';
@@ -34,6 +35,12 @@ export const WEB_READY_TIMING = Symbol.for('concourse-ci-machine/WebReadyTiming'
 export interface WebReadyTiming {
   readonly timeoutMs: number;
   readonly pollMs: number;
+}
+
+/** What apply did: the systemd steps taken, and how the drain before them ended (when there was one). */
+export interface Applied {
+  readonly steps: readonly ServiceStep[];
+  readonly drain: DrainOutcome | undefined;
 }
 
 /** What a started service must answer before it counts as started: the web's API, with the version it runs. */
@@ -62,24 +69,25 @@ export class ServiceApplier {
   async apply(
     name: ConcourseServiceName,
     desired: DesiredService | undefined,
-    options: { readonly serving?: ServingCheck; readonly drain?: DrainRequest } = {},
-  ): Promise<void> {
-    const { serving, drain } = options;
+    options: { readonly serving?: ServingCheck; readonly drain?: DrainRequest; readonly restart?: boolean } = {},
+  ): Promise<Applied> {
+    const { serving, drain, restart } = options;
     const marker = appliedMarker(name);
     const applied = await this.applied(name);
     let onDisk = applied;
     // A service this unit never ran and should not run costs no systemctl call; its unit file tells (a service
     // started in a hook that then failed has a file but no remembered fingerprint, and must still be stopped).
     if (desired === undefined && applied === undefined && (await this.files.read(unitFileOf(name))) === undefined) {
-      return;
+      return { steps: [], drain: undefined };
     }
     let active = await this.systemd.isActive(name);
-    let plan = planService({ desired, applied, active });
+    let plan = planService({ desired, applied, active, restart });
+    let drained: DrainOutcome | undefined;
     if (drain !== undefined && active && (plan.restart || plan.stop)) {
-      await this.drainer.drain(drain);
+      drained = await this.drainer.drain(drain);
       // A worker that landed has exited: started again rather than restarted.
       active = await this.systemd.isActive(name);
-      plan = planService({ desired, applied, active });
+      plan = planService({ desired, applied, active, restart });
     }
     const steps = planSteps(plan);
     for (const step of steps) {
@@ -121,6 +129,7 @@ export class ServiceApplier {
     }
     if (steps.length > 0) this.logger.info('service.applied', { service: name, steps: steps.join(',') });
     if (plan.fingerprint !== onDisk) await this.files.write(marker(plan.fingerprint ?? ''));
+    return { steps, drain: drained };
   }
 
   /** The fingerprint of what was last applied to the service, undefined when nothing is (or it was cleared). */

@@ -12,6 +12,7 @@ import {
   nextDrainStep,
   parseDrainRecord,
 } from '../../domain/worker-drain';
+import type { DrainOutcome } from '../../domain/worker-hold';
 import { CLOCK, type Clock } from '../../ports/clock';
 import { HOOK_TOOLS, type HookTools } from '../../ports/hook-tools';
 import { LOGGER, type Logger } from '../../ports/logger';
@@ -46,7 +47,7 @@ export class WorkerDrainer {
   ) {}
 
   /** Returns once the worker exited or the timeout passed; the caller's stop or restart then does the rest. */
-  async drain(request: DrainRequest): Promise<void> {
+  async drain(request: DrainRequest): Promise<DrainOutcome> {
     for (;;) {
       const record = parseDrainRecord(await this.files.read(DRAIN_MARKER));
       const step = nextDrainStep({
@@ -69,20 +70,23 @@ export class WorkerDrainer {
           await this.clock.sleep(Math.min(this.pollMs, step.leftMs));
           break;
         }
-        case 'drained':
-          if (record !== undefined) {
-            await this.files.write(marker(''));
-            this.logger.info('worker.drain.done', { kind: record.kind, ms: this.clock.now() - record.startedAt });
-          }
-          return;
-        case 'timed-out':
+        case 'drained': {
+          if (record === undefined) return { kind: 'not-running' };
+          const ms = this.clock.now() - record.startedAt;
+          await this.files.write(marker(''));
+          this.logger.info('worker.drain.done', { kind: record.kind, ms });
+          return { kind: 'finished', ms };
+        }
+        case 'timed-out': {
+          const containers = await this.containers.count(request.releaseDir);
           await this.files.write(marker(''));
           this.logger.warn('worker.drain.timeout', {
             kind: step.record.kind,
             version: step.record.version,
-            containers: (await this.containers.count(request.releaseDir)) ?? 'unknown',
+            containers: containers ?? 'unknown',
           });
-          return;
+          return { kind: 'timed-out', ms: this.clock.now() - step.record.startedAt, containers };
+        }
       }
     }
   }
