@@ -195,6 +195,44 @@ describe('mode=auto, 3 units on one volume, with PostgreSQL', () => {
     expect(sim.status().units.find((u) => u.name === 'concourse-ci/0')?.ports).toEqual(['8443/tcp']);
   });
 
+  test('worker defaults from the sim unit’s machine → in the worker env and in storage-status, with the reason', async () => {
+    // Sim units are namespaces of this host: systemd-detect-virt says what the host is (a container under Docker).
+    const r = await sim.runAction('concourse-ci/1', 'storage-status');
+    const worker = r.results.worker as Record<string, string>;
+    expect(worker['baggageclaim-driver']).toMatch(/^(naive|overlay|detect)$/);
+    expect(worker['baggageclaim-driver-reason']?.length).toBeGreaterThan(10);
+    const driver = env(sim, 'concourse-ci/1', 'worker').CONCOURSE_BAGGAGECLAIM_DRIVER;
+    expect(driver ?? 'detect').toBe(worker['baggageclaim-driver']);
+    expect(worker.dns?.length).toBeGreaterThan(0);
+  });
+
+  test('land-worker → landed and held stopped through a config change; restart-services → running again', async () => {
+    const landed = await sim.runAction('concourse-ci/2', 'land-worker');
+    expect(landed.status).toBe('completed');
+    expect(landed.results).toMatchObject({ worker: 'landed', held: 'stopped until restart-services' });
+    expect(active(sim, 'concourse-ci/2', WORKER)).not.toBe('active');
+    await sim.config('concourse-ci', { 'worker-team': 'main' });
+    await sim.settle();
+    expect(active(sim, 'concourse-ci/2', WORKER)).not.toBe('active');
+    const [status, message] = statusOf(sim, 'concourse-ci/2');
+    expect(status).toBe('maintenance');
+    expect(message).toMatch(
+      /^Worker landed \(land-worker\): run restart-services to start it · shared volume \d units$/,
+    );
+    const restarted = await sim.runAction('concourse-ci/2', 'restart-services');
+    expect(restarted.results).toMatchObject({ 'hold-lifted': 'landed', worker: 'started' });
+    expect(active(sim, 'concourse-ci/2', WORKER)).toBe('active');
+    expect(env(sim, 'concourse-ci/2', 'worker').CONCOURSE_TEAM).toBe('main');
+    await sim.config('concourse-ci', { 'worker-team': null });
+    await sim.settle();
+  });
+
+  test('land-worker on the web unit → fails saying where to run it', async () => {
+    const r = await sim.runAction('concourse-ci/0', 'land-worker');
+    expect(r.status).toBe('failed');
+    expect(r.message).toContain('runs no worker (mode=auto, roles: web)');
+  });
+
   test('PostgreSQL revokes the credentials → blocked with what to do; the running web is left running', async () => {
     await sim.revokeSecret(pg.secretUri, pg.relationId);
     await sim.updateStatus();
