@@ -139,6 +139,23 @@ describe('restart-services', () => {
     ]);
   });
 
+  test('builds outlasting worker-drain-timeout → landed, then restarted at the timeout, what was left said', async () => {
+    const cluster = await deployed({ 'worker-drain-timeout': 30 });
+    cluster.machine(W).builds = 1;
+    const before = cluster.machine(W).changes().length;
+    const run = await cluster.action(W, 'restart-services');
+    expect(run.tools.actionResults).toMatchObject({
+      worker: 'restarted',
+      'worker-drain': 'timed out (worker-drain-timeout): the builds still running were interrupted',
+      'worker-drain-seconds': '30',
+      'worker-containers-left': '1',
+    });
+    expect(changesSince(cluster, W, before)).toEqual([
+      `kill --kill-who=main --signal=SIGUSR1 ${WORKER}`,
+      `restart ${WORKER}`,
+    ]);
+  });
+
   test('force=true → restarted at once, no drain signal', async () => {
     const cluster = await deployed();
     cluster.machine(W).builds = 3;
