@@ -99,6 +99,8 @@ export interface SpawnOptions {
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
+  /** A file descriptor for stdout and stderr (a service's journal); default: pipes the caller reads. */
+  readonly output?: number;
 }
 
 export class SimMachine {
@@ -236,7 +238,10 @@ export class SimMachine {
     return lines.join('\n');
   }
 
-  /** Starts `argv` inside a fresh namespace of this machine, in its own process group (for kill). */
+  /**
+   * Starts `argv` inside a fresh namespace of this machine, in its own process group (for kill). Every step execs
+   * the next (unshare, the mount script, `argv`), so the child's pid is `argv`'s: a service's main PID.
+   */
   spawn(opts: SpawnOptions): ChildProcess {
     // Slave, not private: what is mounted later on a share point of the host (net-mounts.ts) reaches a running hook;
     // nothing the hook mounts leaves its namespace, and the host's private mounts stay private.
@@ -248,7 +253,7 @@ export class SimMachine {
       cwd: opts.cwd,
       env: opts.env,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: opts.output === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', opts.output, opts.output],
     });
   }
 

@@ -310,8 +310,21 @@ export class SimModel {
   }
 
   /** The fake systemd's view of one service on the unit: active state, loaded ExecStart, failure. */
-  serviceState(unit: string, service: string): { active: string; execStart: string; failure?: string } | undefined {
+  serviceState(
+    unit: string,
+    service: string,
+  ): { active: string; execStart: string; mainPid: number; failure?: string } | undefined {
     return this.inspection.serviceState(unit, service);
+  }
+
+  /** A service's output (services: 'run'): `units/<u>/systemd/journal/<service>.log`. */
+  serviceJournal(unit: string, service: string): string {
+    return this.inspection.serviceJournal(unit, service);
+  }
+
+  /** Main pids of the services running now in this model (services: 'run'); empty after close(). */
+  runningServicePids(): number[] {
+    return this.world.services?.pids() ?? [];
   }
 
   /** The unit's dir on the host (charm, its filesystem layers, hook dirs, logs). */

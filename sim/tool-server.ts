@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { resolveInRoot } from './tools/caller-path';
 import { runTool } from './tools/dispatch';
+import type { ServiceHost } from './tools/service-host';
 import { ToolError } from './tools/tool-error';
 
 export const TOOL_PROTOCOL = 'sim-tool-1';
@@ -42,6 +43,8 @@ export class ToolServer {
   calls = 0;
   /** Every call's unit, tool and argv, in order: tests scan them for secrets that must never be an argument. */
   readonly argvLog: Array<{ readonly unit: string; readonly tool: string; readonly argv: readonly string[] }> = [];
+  /** The model's service runner when it runs services (SimModelOptions.services = 'run'): the fake systemctl uses it. */
+  services: ServiceHost | undefined;
   /** What a caller must have in JUJU_SIM_TOOL_TOKEN. */
   readonly token = randomBytes(16).toString('hex');
 
@@ -90,13 +93,14 @@ export class ToolServer {
     const chunks: Buffer[] = [];
     let size = 0;
     let answered = false;
+    let busy = false;
     const answer = (code: number, out: string, err: string) => {
       answered = true;
       this.calls += 1;
       socket.end(`${code}\n${printfFormat(out)}\n${printfFormat(err)}\n`);
     };
     socket.on('data', (chunk: Buffer) => {
-      if (answered) return;
+      if (answered || busy) return;
       chunks.push(chunk);
       size += chunk.length;
       let request: ToolRequest | undefined;
@@ -115,20 +119,20 @@ export class ToolServer {
         return;
       }
       this.argvLog.push({ unit: request.env.JUJU_UNIT_NAME ?? '', tool: request.name, argv: request.argv });
-      try {
-        const { code, out, err } = this.run(request);
-        answer(code, out, err);
-      } catch (e) {
-        answer(1, '', `ERROR sim tool server: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      }
+      busy = true;
+      this.run(request).then(
+        ({ code, out, err }) => answer(code, out, err),
+        (e: unknown) =>
+          answer(1, '', `ERROR sim tool server: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`),
+      );
     });
   }
 
-  private run(req: ToolRequest): { code: number; out: string; err: string } {
+  private async run(req: ToolRequest): Promise<{ code: number; out: string; err: string }> {
     const out: string[] = [];
     const err: string[] = [];
     const root = `/proc/${req.pid}/root`;
-    const code = runTool(req.name, req.argv, req.env, {
+    const code = await runTool(req.name, req.argv, req.env, {
       out: (t) => out.push(t),
       err: (t) => err.push(t),
       stdin: () => {
@@ -137,6 +141,7 @@ export class ToolServer {
       },
       callerPath: (p, final = 'follow') => resolveInRoot(root, req.cwd, p, final === 'follow'),
       callerPid: req.pid,
+      ...(this.services === undefined ? {} : { services: this.services }),
     });
     return { code, out: out.join(''), err: err.join('') };
   }

@@ -8,9 +8,12 @@ export const CONCOURSE_CHARM = 'concourse-ci-machine';
 
 export const CONCOURSE_PROFILE: CharmProfile = {
   // A worker's runtime dir is the machine's own disk, never the shared volume (src/domain/worker-layout.ts).
-  localDirs: ['/var/lib/concourse-worker'],
-  // The fake systemd decides a start's outcome at once: the charm need not wait for a service to stay up. It starts
-  // no process either, so nothing serves /api/v1/info: the charm's HTTP check of a started web is off (it is tested
-  // against real HTTP in tests/adapters/undici-web-probe.test.ts and at hook level in tests/unit/service-applier).
-  hookEnv: { CONCOURSE_CHARM_START_SETTLE_MS: '0', CONCOURSE_CHARM_WEB_READY_CHECK: 'off' },
+  // The fake systemd decides a start's outcome at once: the charm need not wait for a service to stay up.
+  hookEnv: { CONCOURSE_CHARM_START_SETTLE_MS: '0' },
+  // With services recorded no process starts, so nothing serves /api/v1/info: the charm's HTTP check of a started
+  // web is off there (services: 'run' keeps it on; tests/e2e/web-readiness.test.ts).
+  recordedServicesHookEnv: { CONCOURSE_CHARM_WEB_READY_CHECK: 'off' },
+  // The stand-in's state (running builds, events.log, migrations.log): a local dir, so tests reach it from the host
+  // while a service runs (the unit's /var/lib is an overlay the host must not write under).
+  localDirs: ['/var/lib/concourse-worker', '/var/lib/concourse-stand-in'],
 };

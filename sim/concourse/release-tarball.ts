@@ -34,6 +34,11 @@ export interface ReleaseTarballOptions {
    */
   readonly exitsAtStart?: boolean;
   /**
+   * A release whose `web` starts and keeps running but never answers on its port (a web stuck before serving, say
+   * migrating): for the charm's check that a started web serves `/api/v1/info`.
+   */
+  readonly webNeverServes?: boolean;
+  /**
    * What `concourse migrate --supported-db-version` prints. Default: derived from the version (each release a newer
    * schema), so a rollback between two stand-ins needs a down-migration, as between real releases that migrate.
    */
@@ -87,7 +92,12 @@ export async function buildReleaseTarball(opts: ReleaseTarballOptions): Promise<
       type: 'file',
       path: 'concourse/bin/concourse',
       mode: 0o755,
-      content: concourseScript(version, opts.exitsAtStart === true, opts.dbSchema ?? defaultDbSchema(version)),
+      content: concourseScript(
+        version,
+        opts.exitsAtStart === true,
+        opts.dbSchema ?? defaultDbSchema(version),
+        opts.webNeverServes === true,
+      ),
     },
     { type: 'file', path: 'concourse/bin/gdn', mode: 0o755, content: gdnScript(version) },
     ...hostileEntries(opts.hostile, opts.absoluteTarget ?? DEFAULT_ABSOLUTE_TARGET),
@@ -274,7 +284,7 @@ echo 'gdn stand-in (concourse ${version})'
  * The `concourse` stand-in. Only POSIX sh, head, base64, tr and fold: tests run on hosts without openssl or
  * ssh-keygen, and what they check is the shape of the files, not the cryptography.
  */
-function concourseScript(version: string, exitsAtStart: boolean, dbSchema: number): string {
+function concourseScript(version: string, exitsAtStart: boolean, dbSchema: number, webNeverServes: boolean): string {
   return `#!/bin/sh
 # Stand-in for the concourse ${version} binary: built by sim/concourse/release-tarball.ts for tests and the demo.
 ${exitsAtStart ? `${EXITS_AT_START_MARKER}\n` : ''}VERSION='${version}'
@@ -345,9 +355,24 @@ serve() {
   done
 }
 
-# The worker runs builds: one file each in $STAND_IN_STATE/builds (a test adds and removes them). As Concourse's
-# worker (release-layout.md section 4): SIGUSR1 lands and SIGUSR2 retires (no new work; exit 0 once no build is
-# left), SIGTERM exits at once and the builds still running are errored (appended to errored.log).
+# The web: once its environment passed the checks, it serves on 127.0.0.1 only (units share the host's network)
+# with the Node.js the simulator gives services in SIM_NODE; without one (a test running the stand-in directly)
+# it only waits. WEB_NEVER_SERVES: a web that starts and never answers.
+WEB_NEVER_SERVES='${webNeverServes ? 'yes' : ''}'
+WEB_JS='${webServerJs(version)}'
+serve_web() {
+  if [ -n "\${SIM_NODE:-}" ] && [ -z "$WEB_NEVER_SERVES" ]; then
+    exec "$SIM_NODE" -e "$WEB_JS"
+  fi
+  serve web
+}
+
+# The worker runs builds: one file each in $STAND_IN_STATE/builds (a test adds and removes them). A build file
+# holding a number N finishes by itself N seconds after the worker is told to drain (a test need not be there to
+# end it); an empty one runs until removed. As Concourse's worker (release-layout.md section 4): SIGUSR1 lands and
+# SIGUSR2 retires (no new work; exit 0 once no build is left), SIGTERM exits at once and the builds still running
+# are errored (appended to errored.log). It looks at its builds once a second: idle workers cost nothing, and a
+# signal still ends the wait at once.
 serve_worker() {
   state=\${STAND_IN_STATE:-/var/lib/concourse-stand-in}
   mkdir -p "$state/builds"
@@ -357,13 +382,35 @@ serve_worker() {
   trap 'kill $! 2>/dev/null; interrupt_builds; exit 0' TERM INT
   echo "concourse worker $VERSION (stand-in) running"
   while :; do
-    if [ -n "$drain" ] && [ -z "$(ls -A "$state/builds")" ]; then
-      echo "worker $drain $VERSION" >> "$state/events.log"
-      echo "worker $drain"
-      exit 0
+    if [ -n "$drain" ]; then
+      finish_builds
+      if [ -z "$(ls -A "$state/builds")" ]; then
+        echo "worker $drain $VERSION" >> "$state/events.log"
+        echo "worker $drain"
+        exit 0
+      fi
     fi
-    sleep 0.1 </dev/null >/dev/null 2>&1 &
+    sleep 1 </dev/null >/dev/null 2>&1 &
     wait $!
+  done
+}
+
+# While draining: a build given a duration gets its end time, and ends (events.log: finished) once that passed.
+finish_builds() {
+  now=$(date +%s)
+  for build in "$state/builds"/*; do
+    [ -f "$build" ] || continue
+    line=$(head -n 1 "$build")
+    case "$line" in
+      'until '*)
+        if [ "$now" -ge "\${line#until }" ]; then
+          rm -f "$build"
+          echo "finished \${build##*/} $VERSION" >> "$state/events.log"
+        fi
+        ;;
+      *[!0-9]*|'') ;;
+      *) echo "until $((now + line))" > "$build" ;;
+    esac
   done
 }
 
@@ -394,9 +441,34 @@ case "$1" in
   --version|-v) echo "$VERSION" ;;
   generate-key) shift; generate_key "$@" ;;
   migrate) shift; migrate "$@" ;;
-  web) check_web_env; serve web ;;
+  web) check_web_env; serve_web ;;
   worker) check_worker_env; serve_worker ;;
   *) usage ;;
 esac
 `;
+}
+
+/**
+ * The stand-in web's server (node -e), as single-quote-free JavaScript for a sh string: `GET /api/v1/info` as
+ * Concourse answers it (version, worker_version, external_url, cluster_name) on CONCOURSE_BIND_PORT (default 8080),
+ * and on CONCOURSE_TLS_BIND_PORT over HTTPS with CONCOURSE_TLS_CERT/KEY; Prometheus text on
+ * CONCOURSE_PROMETHEUS_BIND_PORT. Always 127.0.0.1. A port taken fails as Concourse does (exit 1, `listen tcp`).
+ * SIGHUP (ExecReload=) is taken as a reload, not an exit.
+ */
+function webServerJs(version: string): string {
+  return [
+    'const http = require("node:http"), https = require("node:https"), fs = require("node:fs");',
+    'const e = process.env, host = "127.0.0.1";',
+    `const info = JSON.stringify({ version: "${version}", worker_version: "2.5", external_url: e.CONCOURSE_EXTERNAL_URL || "", cluster_name: e.CONCOURSE_CLUSTER_NAME || "" });`,
+    'const path = (q) => (q.url || "").split("?")[0];',
+    'const api = (q, r) => { if (q.method === "GET" && path(q) === "/api/v1/info") { r.writeHead(200, { "content-type": "application/json" }); r.end(info); } else { r.writeHead(404, { "content-type": "text/plain" }); r.end("404 page not found\\n"); } };',
+    `const text = "# HELP concourse_stand_in_info The stand-in web answering.\\n# TYPE concourse_stand_in_info gauge\\nconcourse_stand_in_info{version=\\"${version}\\"} 1\\n";`,
+    'const metrics = (q, r) => { if (path(q) === "/metrics") { r.writeHead(200, { "content-type": "text/plain; version=0.0.4" }); r.end(text); } else { r.writeHead(404); r.end(); } };',
+    'const servers = [[http.createServer(api), Number(e.CONCOURSE_BIND_PORT || 8080)]];',
+    'if (e.CONCOURSE_TLS_BIND_PORT && e.CONCOURSE_TLS_CERT && e.CONCOURSE_TLS_KEY) servers.push([https.createServer({ cert: fs.readFileSync(e.CONCOURSE_TLS_CERT), key: fs.readFileSync(e.CONCOURSE_TLS_KEY) }, api), Number(e.CONCOURSE_TLS_BIND_PORT)]);',
+    'if (e.CONCOURSE_PROMETHEUS_BIND_PORT) servers.push([http.createServer(metrics), Number(e.CONCOURSE_PROMETHEUS_BIND_PORT)]);',
+    'let left = servers.length;',
+    `for (const [s, p] of servers) { s.on("error", (err) => { console.error("error: listen tcp " + host + ":" + p + ": " + err.message); process.exit(1); }); s.listen(p, host, () => { if (--left === 0) console.log("concourse web ${version} (stand-in) running"); }); }`,
+    'process.on("SIGHUP", () => {});',
+  ].join('\n');
 }

@@ -138,7 +138,9 @@ export class HookSetup {
       env.JUJU_ACTION_UUID = launch.action.uuid;
       env.JUJU_ACTION_ID = launch.action.uuid;
     }
-    return { ...env, ...w.profileOf(u.app).hookEnv, ...w.options.extraEnv, ...launch.env };
+    const profile = w.profileOf(u.app);
+    const recorded = w.options.services === 'run' ? {} : profile.recordedServicesHookEnv;
+    return { ...env, ...profile.hookEnv, ...recorded, ...w.options.extraEnv, ...launch.env };
   }
 }
 

@@ -103,16 +103,25 @@ export class Inspection {
     return parseJsonLines(text, (v) => SystemctlCallSchema.parse(v));
   }
 
-  serviceState(unit: string, service: string): { active: string; execStart: string; failure?: string } | undefined {
-    const name = service.includes('.') ? service : `${service}.service`;
+  serviceState(
+    unit: string,
+    service: string,
+  ): { active: string; execStart: string; mainPid: number; failure?: string } | undefined {
+    const name = serviceName(service);
     const text = this.readUnitFile(unit, join('systemd', 'units', `${name}.json`));
     if (text === '') return undefined;
     const state = ServiceStateSchema.parse(JSON.parse(text));
     return {
       active: state.active,
       execStart: state.loaded?.execStart ?? '',
+      mainPid: state.mainPid,
       ...(state.failure === undefined ? {} : { failure: state.failure }),
     };
+  }
+
+  /** What a service printed (stdout and stderr), when services run; '' before it ever ran. */
+  serviceJournal(unit: string, service: string): string {
+    return this.readUnitFile(unit, join('systemd', 'journal', `${serviceName(service)}.log`));
   }
 
   unitRoot(unit: string): string {
@@ -207,4 +216,8 @@ export class Inspection {
       return '';
     }
   }
+}
+
+function serviceName(service: string): string {
+  return service.includes('.') ? service : `${service}.service`;
 }

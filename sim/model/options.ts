@@ -15,6 +15,8 @@ export interface CharmProfile {
   readonly localDirs?: readonly string[];
   /** Added to every hook's environment of the charm's units (SimModelOptions.extraEnv and per-hook env win). */
   readonly hookEnv?: Readonly<Record<string, string>>;
+  /** Added too, but only while services are recorded, not run (knobs for a process that is not there). */
+  readonly recordedServicesHookEnv?: Readonly<Record<string, string>>;
 }
 
 export interface SimModelOptions {
@@ -70,6 +72,14 @@ export interface SimModelOptions {
    * repository knows (sim/model.ts: concourse-ci-machine, sim/concourse/charm-profile.ts).
    */
   readonly charmProfiles?: Readonly<Record<string, CharmProfile>>;
+  /**
+   * What the fake systemd does with a service. `recorded` (the default, cheapest): calls and states are recorded,
+   * no process starts. `run`: `systemctl start` runs ExecStart= in the unit's namespace as systemd would (its
+   * environment files, User=, WorkingDirectory=), output in `units/<u>/systemd/journal/<service>.log`, and stop,
+   * kill, is-active and show act on the real process (sim/services/service-runner.ts). Services share the host's
+   * network: give each model its own ports.
+   */
+  readonly services?: 'recorded' | 'run';
 }
 
 export interface ProxySettings {

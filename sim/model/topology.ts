@@ -110,6 +110,8 @@ export class Topology {
       a.leader = this.world.unitsOf(a.name).find((v) => v.life === 'alive')?.name;
       if (a.leader !== undefined) this.announceLeader(a, cause);
     }
+    // The machine goes with its unit: nothing it ran is left.
+    await this.world.services?.killUnit(u.dir);
     const providers = new Set(u.layers.flatMap((l) => (l.provider === undefined ? [] : [l.provider])));
     for (const p of providers) await p.release(u.name);
   }

@@ -11,8 +11,10 @@ import { defaultConfig, SimError } from '../charm-spec';
 import { mountsUnder, unmount } from '../host-mounts';
 import { detectNamespaceMode, type NamespaceMode, signalGroup } from '../machine';
 import { type ConfigValue, parseRelationNumber, parseSecretId, type Secret } from '../model-state';
+import { ServiceRunner } from '../services/service-runner';
 import { ToolServer } from '../tool-server';
-import { installTools } from '../tools-bundle';
+import { recordServiceExit } from '../tools/systemctl';
+import { installTools, NODE_ALIAS } from '../tools-bundle';
 import type { VolumeProvider } from '../volume-provider';
 import type { CharmProfile, SimModelOptions } from './options';
 import type { AppRecord, LogEntry, RelationRecord, UnitRecord } from './records';
@@ -37,6 +39,8 @@ export class ModelWorld {
   /** Hook processes running now and the most that ever ran at once, by hook label and over all (ALL_HOOKS). */
   private readonly runningCount = new Map<string, number>();
   private readonly peakCount = new Map<string, number>();
+  /** Runs the units' services when SimModelOptions.services is 'run'. */
+  readonly services: ServiceRunner | undefined;
   nextMachine = 0;
   nextRelation = 0;
   closed = false;
@@ -53,6 +57,15 @@ export class ModelWorld {
     readonly toolServer: ToolServer,
   ) {
     this.slots = new Semaphore(options.maxParallelHooks ?? 8);
+    if (options.services === 'run') {
+      this.services = new ServiceRunner(
+        (dir) => [...this.units.values()].find((u) => u.dir === dir)?.box,
+        recordServiceExit,
+        // Inside a unit, the host's node is where its namespace keeps it (machine.ts), or on its own path.
+        this.nodeMode === 'snap' ? join(this.toolsPath, NODE_ALIAS) : process.execPath,
+      );
+      toolServer.services = this.services;
+    }
   }
 
   /** Makes the root (or checks the one given), starts the tool server and installs the tools. */
@@ -214,6 +227,7 @@ export class ModelWorld {
     const errors: unknown[] = [];
     for (const u of this.units.values()) if (u.running !== undefined) signalGroup(u.running.child, 'SIGKILL');
     await Promise.allSettled([...this.inflight]);
+    await this.services?.close();
     await this.toolServer.close();
     for (const v of this.volumes) {
       try {

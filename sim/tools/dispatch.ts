@@ -55,10 +55,11 @@ const HOOK_TOOLS: Readonly<Record<HookToolName, HookTool>> = {
 /**
  * Runs the tool called `name` as the caller with environment `env` would: returns its exit code, its output went to
  * `io`. Never throws: errors print as Juju's do (`ERROR <message>`), exit 2 for bad arguments, 1 otherwise.
+ * `systemctl` answers asynchronously (a stop waits for the service's processes when services run).
  */
-export function runTool(name: string, argv: readonly string[], env: Env, io: ToolIO): number {
+export function runTool(name: string, argv: readonly string[], env: Env, io: ToolIO): number | Promise<number> {
+  if (name === 'systemctl') return systemctl(argv, env, io).catch((e: unknown) => failed(e, io));
   try {
-    if (name === 'systemctl') return systemctl(argv, env, io);
     if (name === 'systemd-analyze') return systemdAnalyze(argv, io);
     if (name === 'mount.nfs') return mountNfsCommand(argv, env, io);
     if (name === 'apt-get') return aptGet(argv, env, io);
@@ -70,13 +71,17 @@ export function runTool(name: string, argv: readonly string[], env: Env, io: Too
     tool(HookContext.load(env), argv, io);
     return 0;
   } catch (e) {
-    if (e instanceof ToolError) {
-      io.err(`ERROR ${e.message}\n`);
-      return e.exitCode;
-    }
-    io.err(`ERROR ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return 1;
+    return failed(e, io);
   }
+}
+
+function failed(e: unknown, io: ToolIO): number {
+  if (e instanceof ToolError) {
+    io.err(`ERROR ${e.message}\n`);
+    return e.exitCode;
+  }
+  io.err(`ERROR ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  return 1;
 }
 
 function isHookTool(name: string): name is HookToolName {

@@ -6,11 +6,11 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { runTool } from './dispatch';
 
-function main(): void {
+async function main(): Promise<void> {
   const name = process.env.JUJU_SIM_TOOL ?? basename(process.argv[1] ?? '');
   const out: string[] = [];
   const err: string[] = [];
-  const code = runTool(name, process.argv.slice(2), process.env, {
+  const code = await runTool(name, process.argv.slice(2), process.env, {
     out: (t) => out.push(t),
     err: (t) => err.push(t),
     stdin: () => readFileSync(0, 'utf8'),
@@ -21,4 +21,4 @@ function main(): void {
   process.exitCode = code;
 }
 
-main();
+void main();

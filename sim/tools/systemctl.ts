@@ -22,6 +22,7 @@ import * as z from 'zod/mini';
 import { EXITS_AT_START_MARKER } from '../sim-markers';
 import type { Env } from './hook-context';
 import { type MountDefinition, mountUnitStart, mountUnitStop } from './mount-units';
+import { serviceLaunch, stopHow } from './service-exec';
 import type { ToolIO } from './tool-io';
 
 export const UNIT_DIR = '/etc/systemd/system';
@@ -33,6 +34,11 @@ const LoadedUnitSchema = z.object({
   user: z.string(),
   workingDirectory: z.string(),
   environmentFiles: z.array(z.string()),
+  group: z.optional(z.string()),
+  environment: z.optional(z.array(z.string())),
+  killMode: z.optional(z.string()),
+  killSignal: z.optional(z.string()),
+  timeoutStopSec: z.optional(z.string()),
   badSetting: z.optional(z.string()),
   /** A `.mount` unit's [Mount] section: started by really mounting (mount-units.ts). */
   mount: z.optional(z.object({ what: z.string(), where: z.string(), type: z.string(), options: z.string() })),
@@ -134,6 +140,11 @@ function loadUnit(text: string): LoadedUnit {
     user: lastValue(service, 'User'),
     workingDirectory: lastValue(service, 'WorkingDirectory'),
     environmentFiles: (service ?? []).filter(([k]) => k === 'EnvironmentFile').map(([, v]) => v),
+    group: lastValue(service, 'Group'),
+    environment: (service ?? []).filter(([k]) => k === 'Environment').map(([, v]) => v),
+    killMode: lastValue(service, 'KillMode'),
+    killSignal: lastValue(service, 'KillSignal'),
+    timeoutStopSec: lastValue(service, 'TimeoutStopSec'),
     badSetting,
   };
 }
@@ -178,11 +189,51 @@ function exitsAtStart(unit: LoadedUnit, io: ToolIO): boolean {
   }
 }
 
+function stateFile(unitDir: string, name: string): string {
+  return join(unitDir, 'systemd', 'units', `${name}.json`);
+}
+
+export function readServiceState(unitDir: string, name: string): ServiceState {
+  try {
+    return ServiceStateSchema.parse(JSON.parse(readFileSync(stateFile(unitDir, name), 'utf8')));
+  } catch {
+    return { active: 'inactive', since: 0, loaded: null, mainPid: 0, starts: 0 };
+  }
+}
+
+/**
+ * A running service's main process ended (services run for real): inactive after a clean exit, failed otherwise.
+ * systemd.service(5) SuccessExitStatus=: "By default, only exit code 0 and, except for Type=oneshot, the signals
+ * SIGHUP, SIGINT, SIGTERM, and SIGPIPE" are clean; the `-` prefix of ExecStart= makes any exit clean; a stop that
+ * needed SIGKILL after TimeoutStopSec= fails with result `timeout`.
+ */
+export function recordServiceExit(
+  unitDir: string,
+  name: string,
+  exit: { pid: number; code: number | null; signal: string | null; timedOut: boolean; ignoreFailure: boolean },
+): void {
+  const state = readServiceState(unitDir, name);
+  if (state.mainPid !== exit.pid) return; // an older process of a service started again since
+  const cleanSignal = exit.signal !== null && ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGPIPE'].includes(exit.signal);
+  const clean = !exit.timedOut && (exit.code === 0 || cleanSignal || exit.ignoreFailure);
+  state.active = clean ? 'inactive' : 'failed';
+  state.mainPid = 0;
+  state.since = Date.now();
+  state.failure = clean
+    ? undefined
+    : exit.timedOut
+      ? 'Failed with result timeout: State stop-sigterm timed out. Killing.'
+      : exit.signal !== null
+        ? `code=killed, status=${exit.signal.replace(/^SIG/, '')}`
+        : `code=exited, status=${exit.code ?? 1}`;
+  writeFileSync(stateFile(unitDir, name), JSON.stringify(state));
+}
+
 class Systemd {
   private readonly stateDir: string;
 
   constructor(
-    unitDir: string,
+    private readonly unitDir: string,
     private readonly io: ToolIO,
     private readonly env: Env,
   ) {
@@ -191,15 +242,11 @@ class Systemd {
   }
 
   state(name: string): ServiceState {
-    try {
-      return ServiceStateSchema.parse(JSON.parse(readFileSync(join(this.stateDir, `${name}.json`), 'utf8')));
-    } catch {
-      return { active: 'inactive', since: 0, loaded: null, mainPid: 0, starts: 0 };
-    }
+    return readServiceState(this.unitDir, name);
   }
 
   save(name: string, state: ServiceState): void {
-    writeFileSync(join(this.stateDir, `${name}.json`), JSON.stringify(state));
+    writeFileSync(stateFile(this.unitDir, name), JSON.stringify(state));
   }
 
   knownUnits(): string[] {
@@ -242,8 +289,8 @@ class Systemd {
     }
   }
 
-  start(name: string, note: UnitNote, restart: boolean, verb: string): number {
-    const state = this.state(name);
+  async start(name: string, note: UnitNote, restart: boolean, verb: string): Promise<number> {
+    let state = this.state(name);
     const unit = this.definition(name, state, note);
     if (unit === undefined) {
       this.io.err(`Failed to ${verb} ${name}: Unit ${name} not found.\n`);
@@ -261,7 +308,13 @@ class Systemd {
       return 0;
     }
     if (unit.mount !== undefined) return this.startMount(name, unit.mount, state, note);
-    const failure = runFailure(unit, this.io);
+    const host = this.io.services;
+    if (host !== undefined && host.mainPid(this.unitDir, name) !== undefined) {
+      // A restart is a stop (with KillMode=, KillSignal=, TimeoutStopSec=) then a start.
+      await host.stop(this.unitDir, name, stopHow(unit));
+      state = { ...this.state(name), loaded: state.loaded };
+    }
+    let failure = runFailure(unit, this.io);
     const now = Date.now();
     state.since = now;
     state.starts += 1;
@@ -273,6 +326,17 @@ class Systemd {
       state.failure = note.failure;
       this.save(name, state);
       return 0;
+    }
+    if (failure === undefined && host !== undefined) {
+      const launch = serviceLaunch(this.unitDir, name, unit, this.io, host.nodePath);
+      if ('failure' in launch) failure = launch.failure;
+      else {
+        state.active = 'active';
+        state.failure = undefined;
+        state.mainPid = host.start(launch);
+        this.save(name, state);
+        return 0;
+      }
     }
     if (failure === undefined) {
       state.active = 'active';
@@ -308,8 +372,8 @@ class Systemd {
     return 1;
   }
 
-  stop(name: string, note: UnitNote): number {
-    const state = this.state(name);
+  async stop(name: string, note: UnitNote): Promise<number> {
+    let state = this.state(name);
     if (state.loaded === null && this.fileText(name) === undefined) {
       this.io.err(`Failed to stop ${name}: Unit ${name} not loaded.\n`);
       return 5;
@@ -321,6 +385,13 @@ class Systemd {
         note.failure = outcome.failure;
         return 1;
       }
+    }
+    const host = this.io.services;
+    if (host !== undefined && unit !== undefined && host.mainPid(this.unitDir, name) !== undefined) {
+      // systemd.kill(5): KillSignal= as KillMode= says, SIGKILL after TimeoutStopSec=; the exit decides the state.
+      await host.stop(this.unitDir, name, stopHow(unit));
+      state = this.state(name);
+      if (state.active === 'failed') return 0;
     }
     if (state.active !== 'inactive') state.since = Date.now();
     state.active = 'inactive';
@@ -431,7 +502,7 @@ function normalise(name: string): string {
   return /\.(service|socket|target|timer|mount|path|slice|scope)$/.test(name) ? name : `${name}.service`;
 }
 
-export function systemctl(argv: readonly string[], env: Env, io: ToolIO): number {
+export async function systemctl(argv: readonly string[], env: Env, io: ToolIO): Promise<number> {
   const unitDir = env.JUJU_SIM_UNIT_DIR;
   if (unitDir === undefined || unitDir === '') {
     io.err("System has not been booted with systemd as init system (PID 1). Can't operate.\n");
@@ -467,12 +538,12 @@ export function systemctl(argv: readonly string[], env: Env, io: ToolIO): number
   const notes: UnitNote[] = units.map((name) => ({ name }));
   const quiet = flags.has('quiet');
   let code = 0;
-  const each = (fn: (name: string, note: UnitNote) => number): number => {
+  const each = async (fn: (name: string, note: UnitNote) => number | Promise<number>): Promise<number> => {
     let worst = 0;
-    units.forEach((name, i) => {
-      const rc = fn(name, notes[i] ?? { name });
+    for (const [i, name] of units.entries()) {
+      const rc = await fn(name, notes[i] ?? { name });
       if (rc !== 0) worst = rc;
-    });
+    }
     return worst;
   };
   const needUnits = (): boolean => {
@@ -486,16 +557,16 @@ export function systemctl(argv: readonly string[], env: Env, io: ToolIO): number
       sd.daemonReload();
       break;
     case 'start':
-      if (needUnits()) code = each((n, note) => sd.start(n, note, false, 'start'));
+      if (needUnits()) code = await each((n, note) => sd.start(n, note, false, 'start'));
       break;
     case 'restart':
     case 'reload-or-restart':
-      if (needUnits()) code = each((n, note) => sd.start(n, note, true, 'restart'));
+      if (needUnits()) code = await each((n, note) => sd.start(n, note, true, 'restart'));
       break;
     case 'reload':
       // systemd runs ExecReload= in the running service; nothing runs here, so only the state is checked.
       if (needUnits()) {
-        code = each((n) => {
+        code = await each((n) => {
           if (sd.state(n).active === 'active') return 0;
           io.err(`Failed to reload ${n}: Unit ${n} is not active.\n`);
           return 1;
@@ -504,11 +575,11 @@ export function systemctl(argv: readonly string[], env: Env, io: ToolIO): number
       break;
     case 'try-restart':
       if (needUnits()) {
-        code = each((n, note) => (sd.state(n).active === 'active' ? sd.start(n, note, true, 'restart') : 0));
+        code = await each((n, note) => (sd.state(n).active === 'active' ? sd.start(n, note, true, 'restart') : 0));
       }
       break;
     case 'stop':
-      if (needUnits()) code = each((n, note) => sd.stop(n, note));
+      if (needUnits()) code = await each((n, note) => sd.stop(n, note));
       break;
     case 'kill':
       // systemd (src/systemctl/systemctl-kill.c) sends the signal to the unit's processes and returns at once. No
@@ -516,9 +587,16 @@ export function systemctl(argv: readonly string[], env: Env, io: ToolIO): number
       // SIGUSR2 retire) make it exit at once, as the real worker does with nothing running; it exits 0, so
       // Restart=on-failure leaves it stopped. Other signals change nothing (a real service may or may not die).
       if (needUnits()) {
-        code = each((n, note) => {
+        code = await each((n, note) => {
           const state = sd.state(n);
           if (state.active !== 'active') {
+            noMainProcess(io, n);
+            return 1;
+          }
+          const host = io.services;
+          if (host !== undefined) {
+            // Services run: the signal reaches the process (`--kill-who=main`: the main one; otherwise every one).
+            if (host.signal(unitDir, n, killSignal, killWhom === 'main' ? 'main' : 'all')) return 0;
             noMainProcess(io, n);
             return 1;
           }
@@ -529,14 +607,14 @@ export function systemctl(argv: readonly string[], env: Env, io: ToolIO): number
       break;
     case 'enable':
       if (needUnits()) {
-        code = each((n) => sd.enable(n));
-        if (code === 0 && flags.has('now')) code = each((n, note) => sd.start(n, note, false, 'start'));
+        code = await each((n) => sd.enable(n));
+        if (code === 0 && flags.has('now')) code = await each((n, note) => sd.start(n, note, false, 'start'));
       }
       break;
     case 'disable':
       if (needUnits()) {
-        code = each((n) => sd.disable(n));
-        if (code === 0 && flags.has('now')) code = each((n, note) => sd.stop(n, note));
+        code = await each((n) => sd.disable(n));
+        if (code === 0 && flags.has('now')) code = await each((n, note) => sd.stop(n, note));
       }
       break;
     case 'reset-failed':

@@ -3,6 +3,8 @@
 // them in the driver for a client script that forwarded its argv, JUJU_* environment, cwd and (when needed) stdin.
 // Output is collected and written once, when the tool returns.
 
+import type { ServiceHost } from './service-host';
+
 export interface ToolIO {
   out(text: string): void;
   err(text: string): void;
@@ -15,4 +17,6 @@ export interface ToolIO {
   callerPath(path: string, final?: 'follow' | 'nofollow'): string;
   /** The calling process (its mount namespace is the unit's, for this hook); undefined when run inside it. */
   readonly callerPid?: number;
+  /** The driver's service runner when the model runs services (SimModelOptions.services = 'run'). */
+  readonly services?: ServiceHost;
 }

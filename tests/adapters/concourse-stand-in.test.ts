@@ -4,8 +4,11 @@
 
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { x as extract } from 'tar';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildReleaseTarball } from '../../sim/concourse/release-tarball';
 import { releaseBinary } from '../../src/domain/concourse-services';
 import { ConcourseVersion } from '../../src/domain/version';
 import { CONFIGS } from '../support/service-renderings';
@@ -177,3 +180,110 @@ describe('the stand-in worker drains as Concourse does', () => {
     expect(await read(join(state, 'events.log'))).toBe('');
   });
 });
+
+describe('the stand-in web serves as Concourse does, on 127.0.0.1', () => {
+  /** A port nothing listens on now (the kernel's pick, released). */
+  async function freePort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    return address.port;
+  }
+
+  async function startWeb(env: Readonly<Record<string, string>>, options: { neverServes?: boolean } = {}) {
+    const version = '7.14.2';
+    let binary = releaseBinary(root, ConcourseVersion.parse(version));
+    if (options.neverServes === true) {
+      const dir = await mkdtemp(join(root, 'never-'));
+      const tarball = join(dir, 'r.tgz');
+      await writeFile(tarball, (await buildReleaseTarball({ version, fillerBytes: 16, webNeverServes: true })).data);
+      await extract({ file: tarball, cwd: dir, strip: 1 });
+      binary = join(dir, 'bin', 'concourse');
+    }
+    const child = spawn(binary, ['web'], {
+      env: { PATH: '/usr/bin:/bin', SIM_NODE: process.execPath, ...rendered(version, {}).web, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const running = new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('(stand-in) running')) resolve();
+      });
+      child.on('close', (code) => reject(new Error(`web exited ${code} before running: ${out}`)));
+    });
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    return { child, running, exited };
+  }
+
+  test('web with a bind port and a Prometheus port → /api/v1/info names its version, /metrics is Prometheus text', async () => {
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const web = await startWeb({
+      CONCOURSE_BIND_PORT: String(port),
+      CONCOURSE_EXTERNAL_URL: 'http://ci.example:8080',
+      CONCOURSE_PROMETHEUS_BIND_IP: '0.0.0.0',
+      CONCOURSE_PROMETHEUS_BIND_PORT: String(metricsPort),
+    });
+    try {
+      await web.running;
+      const info = await fetch(`http://127.0.0.1:${port}/api/v1/info`);
+      expect(info.status).toBe(200);
+      expect(await info.json()).toMatchObject({ version: '7.14.2', external_url: 'http://ci.example:8080' });
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      expect(metrics).toContain('# TYPE concourse_stand_in_info gauge');
+      expect((await fetch(`http://127.0.0.1:${port}/elsewhere`)).status).toBe(404);
+    } finally {
+      web.child.kill('SIGTERM');
+      await web.exited;
+    }
+  });
+
+  test('web whose port is taken → exits 1 with Concourse’s listen error', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const address = taken.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    try {
+      const web = await startWeb({ CONCOURSE_BIND_PORT: String(address.port) });
+      await expect(web.running).rejects.toThrow(/exited 1/);
+    } finally {
+      taken.close();
+    }
+  });
+
+  test('release built webNeverServes → the web runs, its port refuses', async () => {
+    const port = await freePort();
+    const web = await startWeb({ CONCOURSE_BIND_PORT: String(port) }, { neverServes: true });
+    try {
+      await web.running;
+      await expect(fetch(`http://127.0.0.1:${port}/api/v1/info`)).rejects.toThrow();
+    } finally {
+      web.child.kill('SIGTERM');
+      await web.exited;
+    }
+  });
+});
+
+describe('builds with a duration finish by themselves once the worker drains', () => {
+  test('SIGUSR1 with a 1 s build and an endless one → the 1 s one finishes; SIGTERM errors only the endless one', async () => {
+    const state = await mkdtemp(join(root, 'state-'));
+    await mkdir(join(state, 'builds'));
+    await writeFile(join(state, 'builds', 'short'), '1');
+    await writeFile(join(state, 'builds', 'endless'), '');
+    const worker = await startWorker(state);
+    worker.child.kill('SIGUSR1');
+    await worker.printed('worker landing');
+    await waitFor(async () => (await readFile(join(state, 'events.log'), 'utf8').catch(() => '')).includes('finished'));
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    expect(await readFile(join(state, 'events.log'), 'utf8')).toBe('finished short 7.14.2\n');
+    expect(await readFile(join(state, 'errored.log'), 'utf8')).toBe('errored endless 7.14.2\n');
+  });
+});
+
+/** Resolves once `check` holds: polls a file the worker writes (the test's timeout bounds it). */
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 100));
+}
