@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { Semaphore } from '../async-locks';
@@ -88,6 +88,8 @@ export class ModelWorld {
       created = !existsSync(root);
       await mkdir(root, { recursive: true });
     }
+    // mkdtemp makes the root 0700: a service running as its own user (User=) must reach the node it is given there.
+    if (opts.services === 'run') await chmod(root, 0o755);
     let toolServer: ToolServer;
     try {
       toolServer = await ToolServer.start();

@@ -127,7 +127,7 @@ export function createContainer(context: HookContext, env: Environment): Contain
   c.bind(OIDC_DISCOVERY).to(UndiciOidcDiscovery);
   c.bind(WEB_READY_TIMING).toConstantValue(webReadyTiming(env));
   c.bind(WORKER_CONTAINERS).to(CtrWorkerContainers);
-  c.bind(DRAIN_POLL_MS).toConstantValue(5_000);
+  c.bind(DRAIN_POLL_MS).toConstantValue(testMs(env, 'CONCOURSE_CHARM_DRAIN_POLL_MS', 5_000));
   c.bind(WorkerDrainer).toSelf();
   c.bind(WORKER_HOST).toConstantValue(new ProcWorkerHost());
   c.bind(WorkerEnvironment).toSelf();
@@ -231,5 +231,20 @@ function startSettleMs(env: Environment): number {
  */
 function webReadyTiming(env: Environment): WebReadyTiming | undefined {
   if (env.CONCOURSE_CHARM_WEB_READY_CHECK === 'off') return undefined;
-  return { timeoutMs: WEB_READY_TIMEOUT_MS, pollMs: WEB_READY_POLL_MS };
+  return {
+    timeoutMs: testMs(env, 'CONCOURSE_CHARM_WEB_READY_TIMEOUT_MS', WEB_READY_TIMEOUT_MS),
+    pollMs: Math.min(WEB_READY_POLL_MS, testMs(env, 'CONCOURSE_CHARM_WEB_READY_TIMEOUT_MS', WEB_READY_POLL_MS)),
+  };
+}
+
+/**
+ * A bound shortened for the simulator's tests (a web that never serves, a worker drain polled often); Juju never
+ * sets these. A whole number of ms >= 1.
+ */
+function testMs(env: Environment, name: string, fallback: number): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 1) throw new Error(`${name} must be a whole number >= 1`);
+  return ms;
 }

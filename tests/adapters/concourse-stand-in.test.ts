@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildReleaseTarball } from '../../sim/concourse/release-tarball';
 import { releaseBinary } from '../../src/domain/concourse-services';
 import { ConcourseVersion } from '../../src/domain/version';
+import { freePorts } from '../support/free-ports';
 import { CONFIGS } from '../support/service-renderings';
 import { type StandInReleases, unpackStandIns } from '../support/stand-in-run';
 
@@ -182,15 +183,7 @@ describe('the stand-in worker drains as Concourse does', () => {
 });
 
 describe('the stand-in web serves as Concourse does, on 127.0.0.1', () => {
-  /** A port nothing listens on now (the kernel's pick, released). */
-  async function freePort(): Promise<number> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    return address.port;
-  }
+  const freePort = async () => (await freePorts(1))[0] ?? 0;
 
   async function startWeb(env: Readonly<Record<string, string>>, options: { neverServes?: boolean } = {}) {
     const version = '7.14.2';
