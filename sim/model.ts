@@ -313,7 +313,7 @@ export class SimModel {
   serviceState(
     unit: string,
     service: string,
-  ): { active: string; execStart: string; mainPid: number; failure?: string } | undefined {
+  ): { active: string; execStart: string; mainPid?: number; failure?: string } | undefined {
     return this.inspection.serviceState(unit, service);
   }
 

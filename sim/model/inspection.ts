@@ -106,7 +106,7 @@ export class Inspection {
   serviceState(
     unit: string,
     service: string,
-  ): { active: string; execStart: string; mainPid: number; failure?: string } | undefined {
+  ): { active: string; execStart: string; mainPid?: number; failure?: string } | undefined {
     const name = serviceName(service);
     const text = this.readUnitFile(unit, join('systemd', 'units', `${name}.json`));
     if (text === '') return undefined;
@@ -114,7 +114,8 @@ export class Inspection {
     return {
       active: state.active,
       execStart: state.loaded?.execStart ?? '',
-      mainPid: state.mainPid,
+      // A real process's pid only when services run (recorded ones have a made-up pid).
+      ...(this.world.services === undefined ? {} : { mainPid: state.mainPid }),
       ...(state.failure === undefined ? {} : { failure: state.failure }),
     };
   }

@@ -3,11 +3,10 @@
 // whose web starts but never answers is not counted as started: no running-version, workers stay, a clear status.
 // The model's processes all end with it.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { deployWithPostgres, unitsOf } from '../../sim/concourse/postgres-stub';
+import { unitsOf } from '../../sim/concourse/postgres-stub';
 import { type ReleaseServer, startReleaseServer } from '../../sim/concourse/release-server';
-import { SimModel } from '../../sim/model';
-import { freePorts } from '../support/free-ports';
-import { packedCharm } from '../support/packed-charm';
+import type { SimModel } from '../../sim/model';
+import { deployRunning } from '../support/running-services';
 
 const WEB = 'concourse-server.service';
 const WORKER = 'concourse-worker.service';
@@ -22,25 +21,11 @@ beforeAll(async () => {
   server = await startReleaseServer();
   await server.addRelease({ version: '7.14.2', fillerBytes: 64 * 1024 });
   await server.addRelease({ version: '7.14.3', fillerBytes: 64 * 1024, webNeverServes: true });
-  const [web = 0, tsaPort = 0] = await freePorts(2);
-  webPort = web;
-  sim = await SimModel.create({
-    charm: await packedCharm(),
-    services: 'run',
-    // A web that never serves is given up on after 3 s instead of 3 min.
-    extraEnv: { CONCOURSE_CHARM_WEB_READY_TIMEOUT_MS: '3000', CONCOURSE_CHARM_DRAIN_POLL_MS: '200' },
-  });
-  await deployWithPostgres(sim, 'concourse-ci', {
-    units: 3,
-    config: {
-      mode: 'auto',
-      version: '7.14.2',
-      'download-url': server.downloadUrlTemplate,
-      'web-port': webPort,
-      'tsa-port': tsaPort,
-    },
-  });
-  await sim.settle();
+  // A web that never serves is given up on after 3 s instead of 3 min.
+  ({ sim, webPort } = await deployRunning(server, 3, {
+    CONCOURSE_CHARM_WEB_READY_TIMEOUT_MS: '3000',
+    CONCOURSE_CHARM_DRAIN_POLL_MS: '200',
+  }));
 });
 afterAll(async () => {
   await sim?.close();

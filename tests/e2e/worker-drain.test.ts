@@ -4,11 +4,10 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { deployWithPostgres, unitsOf } from '../../sim/concourse/postgres-stub';
+import { unitsOf } from '../../sim/concourse/postgres-stub';
 import { type ReleaseServer, startReleaseServer } from '../../sim/concourse/release-server';
-import { SimModel } from '../../sim/model';
-import { freePorts } from '../support/free-ports';
-import { packedCharm } from '../support/packed-charm';
+import type { SimModel } from '../../sim/model';
+import { deployRunning } from '../support/running-services';
 
 const WEB = 'concourse-server.service';
 const WORKER = 'concourse-worker.service';
@@ -23,23 +22,7 @@ const stateDirs = new Map<string, string>();
 beforeAll(async () => {
   server = await startReleaseServer();
   for (const version of ['7.14.2', '7.14.3']) await server.addRelease({ version, fillerBytes: 256 * 1024 });
-  const [webPort = 0, tsaPort = 0] = await freePorts(2);
-  sim = await SimModel.create({
-    charm: await packedCharm(),
-    services: 'run',
-    extraEnv: { CONCOURSE_CHARM_DRAIN_POLL_MS: '200' },
-  });
-  await deployWithPostgres(sim, 'concourse-ci', {
-    units: 5,
-    config: {
-      mode: 'auto',
-      version: '7.14.2',
-      'download-url': server.downloadUrlTemplate,
-      'web-port': webPort,
-      'tsa-port': tsaPort,
-    },
-  });
-  await sim.settle();
+  ({ sim } = await deployRunning(server, 5, { CONCOURSE_CHARM_DRAIN_POLL_MS: '200' }));
   for (const u of WORKERS) stateDirs.set(u, sim.unitPath(u, '/var/lib/concourse-stand-in'));
 });
 afterAll(async () => {
@@ -100,7 +83,8 @@ describe('services run: 5 units in mode=auto, builds running on every worker', (
     const webRestarts = sim.systemctlCalls('concourse-ci/0').filter((c) => c.argv[0] === 'restart');
     const webSwitch = webRestarts[webRestarts.length - 1]?.t ?? Number.POSITIVE_INFINITY;
     for (const u of WORKERS) {
-      const landed = sim.systemctlCalls(u).find((c) => c.argv.includes('--signal=SIGUSR1'))?.t ?? Number.NEGATIVE_INFINITY;
+      const landed =
+        sim.systemctlCalls(u).find((c) => c.argv.includes('--signal=SIGUSR1'))?.t ?? Number.NEGATIVE_INFINITY;
       expect(landed).toBeGreaterThan(webSwitch);
     }
   });
