@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildTestCharm } from '../../sim/concourse/test-charm';
 import { SimModel } from '../../sim/model';
+import { processAlive } from '../support/processes';
 
 const APP = 'concourse-ci';
 const UNIT = `${APP}/0`;
@@ -52,15 +53,6 @@ async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('services: run', () => {
   test('a service with User=, WorkingDirectory=, Environment= and EnvironmentFile= → runs as systemd would start it', async () => {
     await sh(UNIT, `printf '%s\\n' '# settings' 'A="quoted \\$x"' "B='single'" 'C=over' > /etc/env-demo.env`);
@@ -84,10 +76,10 @@ describe('services: run', () => {
     );
     const pid = sim.serviceState(UNIT, 'env-demo')?.mainPid ?? 0;
     expect(started.stdout).toBe(`ActiveState=active\nMainPID=${pid}\n`);
-    expect(alive(pid)).toBe(true);
+    expect(processAlive(pid)).toBe(true);
     // The main process is the exec'd sleep, in its own session: not the test's child, not a hook's.
     expect((await sh(UNIT, 'systemctl stop env-demo; systemctl is-active env-demo')).stdout).toBe('inactive\n');
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
   });
 
   test('main process exits 0 → inactive; exits 3 → failed with its status', async () => {
@@ -140,7 +132,7 @@ describe('services: run', () => {
     expect(stopped.stdout).toBe('failed\n');
     expect(sim.serviceState(UNIT, 'stubborn')?.failure).toMatch(/timeout/);
     expect(sim.serviceJournal(UNIT, 'stubborn')).toContain('ignored TERM');
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
   });
 
   test('restart → a new main process; the old one is gone', async () => {
@@ -150,7 +142,7 @@ describe('services: run', () => {
     await sh(UNIT, 'systemctl restart restart-demo');
     const second = sim.serviceState(UNIT, 'restart-demo')?.mainPid ?? 0;
     expect(second).not.toBe(first);
-    expect([alive(first), alive(second)]).toEqual([false, true]);
+    expect([processAlive(first), processAlive(second)]).toEqual([false, true]);
   });
 
   test('missing EnvironmentFile= → failed without a process, as before', async () => {
@@ -169,15 +161,15 @@ describe('services: run', () => {
     await install(other, 'leftover', [], 'sleep 600 & exec sleep 600');
     await sh(other, 'systemctl start leftover');
     const pid = sim.serviceState(other, 'leftover')?.mainPid ?? 0;
-    expect(alive(pid)).toBe(true);
+    expect(processAlive(pid)).toBe(true);
     await sim.removeUnit(other);
     await sim.settle();
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
     await install(UNIT, 'last', [], 'exec sleep 600');
     await sh(UNIT, 'systemctl start last');
     const pids = sim.runningServicePids();
     expect(pids.length).toBeGreaterThan(0);
     await sim.close();
-    expect(pids.filter(alive)).toEqual([]);
+    expect(pids.filter(processAlive)).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { unitsOf } from '../../sim/concourse/postgres-stub';
 import { type ReleaseServer, startReleaseServer } from '../../sim/concourse/release-server';
 import type { SimModel } from '../../sim/model';
+import { processAlive } from '../support/processes';
 import { deployRunning } from '../support/running-services';
 
 const WEB = 'concourse-server.service';
@@ -36,16 +37,6 @@ function release(unit: string, service: string): string | undefined {
   return /releases\/([^/]+)\//.exec(sim.serviceState(unit, service)?.execStart ?? '')?.[1];
 }
 
-/** Whether a process with this pid exists now. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function info(): Promise<unknown> {
   return (await fetch(`http://127.0.0.1:${webPort}/api/v1/info`)).json();
 }
@@ -57,7 +48,7 @@ describe('services run: 3 units in mode=auto', () => {
     for (const [unit, service] of [['concourse-ci/0', WEB], ...WORKERS.map((u) => [u, WORKER])] as const) {
       const state = sim.serviceState(unit, service);
       expect(state?.active).toBe('active');
-      expect(alive(state?.mainPid ?? 0)).toBe(true);
+      expect(processAlive(state?.mainPid ?? 0)).toBe(true);
     }
     expect(sim.serviceJournal('concourse-ci/1', WORKER)).toContain('concourse worker 7.14.2 (stand-in) running');
     expect(sim.serviceJournal('concourse-ci/0', WEB)).toContain('concourse web 7.14.2 (stand-in) running');
@@ -97,6 +88,6 @@ describe('services run: 3 units in mode=auto', () => {
     const pids = sim.runningServicePids();
     expect(pids.length).toBeGreaterThanOrEqual(3);
     await sim.close();
-    expect(pids.filter(alive)).toEqual([]);
+    expect(pids.filter(processAlive)).toEqual([]);
   });
 });

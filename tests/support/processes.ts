@@ -72,3 +72,13 @@ export function errorCode(err: unknown): string | undefined {
     ? err.code
     : undefined;
 }
+
+/** Whether a process with this pid exists now (signal 0 only checks). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -16,6 +16,7 @@ describe('EnvironmentFile= contents', () => {
     ['single quotes → verbatim, no escapes', "A='a\\\"$b'\n", { A: 'a\\"$b' }],
     ['unquoted backslash → the next character', 'A=a\\ b\\\\c\n', { A: 'a b\\c' }],
     ['unquoted backslash-newline → continues the line', 'A=one\\\ntwo\n', { A: 'onetwo' }],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${X}` is what systemd reads.
     ['no $ expansion', 'A=x\nB=$A ${A}\n', { A: 'x', B: '$A ${A}' }],
     ['later assignment → wins', 'A=1\nA=2\n', { A: '2' }],
     ['last line without newline → read', 'A=1', { A: '1' }],
@@ -39,11 +40,13 @@ describe('ExecStart= command lines', () => {
   test.each<[string, string, readonly string[]]>([
     ['words', '/bin/concourse web', ['/bin/concourse', 'web']],
     ['quotes group', '/bin/x "a b" \'c d\'', ['/bin/x', 'a b', 'c d']],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${X}` is what systemd reads.
     ['${X} inside a word → replaced', '/bin/x --v=${X}', ['/bin/x', '--v=ex']],
     ['$L alone → split at whitespace', '/bin/x $L', ['/bin/x', 'a', 'b', 'c']],
     ['$$ → a literal $', '/bin/x $$X', ['/bin/x', '$X']],
     ['%% → a literal %, %n → the unit', '/bin/x 100%% %n', ['/bin/x', '100%', 'u.service']],
     ['C escapes in quotes', '/bin/x "a\\tb"', ['/bin/x', 'a\tb']],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${X}` is what systemd reads.
     [': prefix → no expansion', ':/bin/x ${X}', ['/bin/x', '${X}']],
     ['@ prefix → second word names argv[0] only', '@/bin/x name arg', ['/bin/x', 'arg']],
   ])('%s', (_, line, argv) => {
