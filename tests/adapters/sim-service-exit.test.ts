@@ -9,7 +9,14 @@ import { readServiceState, recordServiceExit } from '../../sim/tools/systemctl';
 
 let unitDir: string;
 const NAME = 'demo.service';
-const exit = { pid: 4242, code: null, signal: null, timedOut: false, ignoreFailure: false };
+interface Exit {
+  pid: number;
+  code: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  ignoreFailure: boolean;
+}
+const exit: Exit = { pid: 4242, code: null, signal: null, timedOut: false, ignoreFailure: false };
 
 beforeEach(() => {
   unitDir = mkdtempSync(join(tmpdir(), 'sim-exit-'));
@@ -21,7 +28,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(unitDir, { recursive: true, force: true }));
 
-test.each<[string, Partial<typeof exit>, string, string | undefined]>([
+test.each<[string, Partial<Exit>, string, string | undefined]>([
   ['exit 0 → inactive', { code: 0 }, 'inactive', undefined],
   ['SIGTERM (a clean signal) → inactive', { signal: 'SIGTERM' }, 'inactive', undefined],
   ['SIGHUP, SIGINT, SIGPIPE → inactive', { signal: 'SIGPIPE' }, 'inactive', undefined],
