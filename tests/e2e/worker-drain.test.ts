@@ -102,7 +102,21 @@ describe('services run: 5 units in mode=auto, builds running on every worker', (
     // The short build ends while the worker drains; the endless one outlives the timeout.
     await printed(unit, 'worker landing');
     rmSync(stateFile(unit, 'builds/short'));
+    // While it drains the unit says so (a running hook's status shows at once); looked at until the hooks end.
+    let done = false;
+    const end = () => {
+      done = true;
+    };
+    settled.then(end, end);
+    const draining = () => unitsOf(sim, 'concourse-ci').find((u) => u.name === unit)?.workload;
+    let seen = draining();
+    while (!done && !/^Draining worker/.test(seen?.message ?? '')) {
+      await new Promise((r) => setTimeout(r, 20));
+      seen = draining();
+    }
     await settled;
+    expect(seen?.kind).toBe('maintenance');
+    expect(seen?.message).toMatch(/^Draining worker for 7\.14\.3 \((\d+ containers?, )?\d+ s left\)$/);
     expect(WORKERS.map((u) => release(u, WORKER))).toEqual(Array(4).fill('7.14.2'));
     expect(read(unit, 'errored.log')).toBe('errored endless 7.14.3\n');
     for (const u of WORKERS.slice(1)) expect(read(u, 'errored.log')).toBe('');
