@@ -61,8 +61,31 @@ const extrapolateTo = SIZES.extrapolateTo.filter((n) => !unitSizes.includes(n));
 /** Pairs per size for measurements 1 and 2: fewer where one deployment takes minutes. */
 const runsFor = (units: number): number => (quick ? 1 : units >= 10 ? 1 : 2);
 
+/**
+ * One measurement's failure (a model that did not settle, a size the machine could not run) becomes an error row in
+ * the report instead of ending the run: a full run takes most of an hour, and the other measurements still count.
+ */
+async function guarded(rec: Recorder, group: string, what: () => Promise<void>): Promise<void> {
+  try {
+    await what();
+  } catch (error) {
+    const message = (error instanceof Error ? error.message : String(error)).split('\n').slice(0, 3).join(' ');
+    console.error(error);
+    rec.add({
+      group,
+      name: 'measurement did not complete',
+      unit: '',
+      median: Number.NaN,
+      min: Number.NaN,
+      max: Number.NaN,
+      runs: 0,
+      error: message,
+    });
+  }
+}
+
 const startedAt = new Date();
-const loadAtStart = loadavg()[0] ?? 0;
+const loadAtStart = loadavg();
 const t0 = performance.now();
 const rec = new Recorder();
 const server = await startReleaseServer();
@@ -76,9 +99,11 @@ try {
 
   if (runs('1', '2')) {
     console.log('1, 2: deployments, shared volume and shared-storage=none, pair by pair');
-    const bySize = await deployPairs(ctx, unitSizes, runsFor);
-    reportSharedVsPerUnit(ctx, bySize);
-    reportGrowth(ctx, bySize, extrapolateTo);
+    await guarded(rec, '2 Growth with units (shared volume)', async () => {
+      const bySize = await deployPairs(ctx, unitSizes, runsFor);
+      reportSharedVsPerUnit(ctx, bySize);
+      reportGrowth(ctx, bySize, extrapolateTo);
+    });
   }
   if (runs('1', '2') && extrapolateTo.length > 0) {
     rec.note(
@@ -94,21 +119,25 @@ try {
       const r = await server.addRelease({ version, fillerBytes: mib * MiB });
       pipeline.push({ version, bytes: r.bytes, sha256: r.sha256 });
     }
-    await measureDownloadPipeline(ctx, pipeline);
+    await guarded(rec, '4 Download pipeline (fetch, sha1 + sha256, gunzip, extract)', () =>
+      measureDownloadPipeline(ctx, pipeline),
+    );
   }
   if (runs('5')) {
     console.log('5: install lock');
-    await measureLock(ctx);
+    await guarded(rec, '5 Install lock', () => measureLock(ctx));
   }
   if (runs('3', '6')) {
     console.log('3, 6: update-status overhead, then the upgrade, on the same deployment');
-    await measureUpgrade(ctx, runs('6') ? upgradeSizes : upgradeSizes.slice(0, 1), async (sim) => {
-      if (runs('3')) await measureHookOverhead(ctx, sim);
-    });
+    await guarded(rec, '6 Upgrade by the action', () =>
+      measureUpgrade(ctx, runs('6') ? upgradeSizes : upgradeSizes.slice(0, 1), async (sim) => {
+        if (runs('3')) await measureHookOverhead(ctx, sim);
+      }),
+    );
   }
   if (runs('7')) {
     console.log('7: many units on sshfs');
-    await measureSshfsMany(ctx, sshfsUnits);
+    await guarded(rec, '7 Many units at once on an sshfs-shared volume', () => measureSshfsMany(ctx, sshfsUnits));
   }
   const asked = { upgrade: SIZES.upgrade, sshfs: [SIZES.sshfsUnits] };
   if (upgradeSizes.join() !== asked.upgrade.join() || sshfsUnits !== SIZES.sshfsUnits) {
@@ -126,7 +155,8 @@ const meta = {
   quick,
   machine: `${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB, node ${process.version}`,
   wallSeconds: (performance.now() - t0) / 1000,
-  load: { start: loadAtStart, end: loadavg()[0] ?? 0 },
+  load: { start: loadAtStart[0] ?? 0, end: loadavg()[0] ?? 0 },
+  loadavg: { start: loadAtStart, end: loadavg() },
 };
 const charts = await writeCharts(outDir, rec.charts);
 writeFileSync(join(outDir, 'latest.json'), toJson(meta, rec));

@@ -26,12 +26,54 @@ export interface DeployCounts {
   /** Bytes on the shared volume (what du says), so hard links and per-unit copies count as they would on disk. */
   readonly volumeBytes: number;
   readonly hooks: number;
+  /** Hooks that exited non-zero (Juju retries them) or were killed. */
   readonly failedHooks: number;
+  /** Hooks killed by the simulator's per-hook timeout: the figures of such a run are not the charm's. */
+  readonly killedHooks: number;
+  /** Hooks run, by hook name (`peers-relation-changed`...), to see which ones exceed the Juju minimum. */
+  readonly hooksByName: Readonly<Record<string, number>>;
   readonly toolCalls: number;
   readonly peerWrites: number;
   /** Longest single value the charm keeps in Juju's charm state (state-set), in bytes. */
   readonly largestStateValue: number;
   readonly errorLogs: number;
+}
+
+/**
+ * A hook of a large deployment on this machine can run for minutes (30 units downloading and waiting on one lock
+ * over sshfs): the simulator's default per-hook timeout (180 s) would kill it and the run would measure the kill.
+ * Juju itself sets no such timeout; a killed hook is still reported, as an error row, never as a plain figure.
+ */
+export const BENCH_HOOK_TIMEOUT_MS = 45 * 60 * 1000;
+
+/** Why a deployment's figures cannot be taken at face value: failed or killed hooks, units not active. */
+export function runProblem(c: DeployCounts): string | undefined {
+  const problems: string[] = [];
+  if (c.killedHooks > 0) problems.push(`${c.killedHooks} hooks killed after ${BENCH_HOOK_TIMEOUT_MS / 60_000} min`);
+  if (c.failedHooks > c.killedHooks) problems.push(`${c.failedHooks - c.killedHooks} hooks failed`);
+  if (c.active < c.units) problems.push(`${c.active}/${c.units} units active`);
+  return problems.length === 0 ? undefined : problems.join(', ');
+}
+
+/** `{ error }` for a record when any of `counts` had a problem (which run, and what), else nothing. */
+export function errorOf(counts: ReadonlyArray<{ readonly label: string; readonly counts: DeployCounts }>): {
+  error?: string;
+} {
+  const problems = counts.flatMap(({ label, counts: c }) => {
+    const p = runProblem(c);
+    return p === undefined ? [] : [`${label}: ${p}`];
+  });
+  return problems.length === 0 ? {} : { error: problems.join('; ') };
+}
+
+/** The problems of every run of a size, shared and per-unit, named by run. */
+export function pairErrors(pairs: readonly SizePair[]): { error?: string } {
+  return errorOf(
+    pairs.flatMap((p, i) => [
+      { label: `run ${i + 1}, shared`, counts: p.shared },
+      { label: `run ${i + 1}, per-unit`, counts: p.perUnit },
+    ]),
+  );
 }
 
 export interface Deployed {
@@ -49,6 +91,24 @@ export function jujuMinimumHooks(units: number, relations: number, remoteUnits: 
   const lifecycle = units * (4 + relations);
   const peerPairs = units * (units - 1);
   return lifecycle + 2 * peerPairs + 2 * units * remoteUnits;
+}
+
+/** jujuMinimumHooks for this charm's deployment (peers + postgresql), hook by hook. */
+export function jujuMinimumHooksByName(units: number, remoteUnits: number): Record<string, number> {
+  const pairs = units * (units - 1);
+  return {
+    install: units,
+    'leader-elected': 1,
+    'leader-settings-changed': units - 1,
+    'config-changed': units,
+    start: units,
+    'peers-relation-created': units,
+    'peers-relation-joined': pairs,
+    'peers-relation-changed': pairs,
+    'postgresql-relation-created': units,
+    'postgresql-relation-joined': units * remoteUnits,
+    'postgresql-relation-changed': units * remoteUnits,
+  };
 }
 
 export function du(path: string): number {
@@ -70,6 +130,7 @@ export async function deployAndSettle(ctx: BenchContext, opts: DeployOptions): P
     charm: CHARM,
     // Juju starts every unit's agent at once; the simulator's default cap of 8 would hide contention.
     maxParallelHooks: opts.maxParallelHooks ?? Math.max(8, opts.units),
+    hookTimeoutMs: BENCH_HOOK_TIMEOUT_MS,
   });
   try {
     const downloadsBefore = server.downloads(version);
@@ -107,10 +168,12 @@ export async function deployAndSettle(ctx: BenchContext, opts: DeployOptions): P
 /** Hooks (not actions or exec) each unit ran, from its hooks.log headers and hook dirs. */
 export function countHooks(
   sim: SimModel,
-): Pick<DeployCounts, 'hooks' | 'failedHooks' | 'peerWrites' | 'largestStateValue'> {
+): Pick<DeployCounts, 'hooks' | 'failedHooks' | 'killedHooks' | 'hooksByName' | 'peerWrites' | 'largestStateValue'> {
   const peerIds = new Set(sim.relationIds(APP, 'peers').map((id) => Number(id.split(':')[1])));
   let hooks = 0;
   let failedHooks = 0;
+  let killedHooks = 0;
+  const hooksByName: Record<string, number> = {};
   let peerWrites = 0;
   let largestStateValue = 0;
   for (const u of unitsOf(sim, APP)) {
@@ -119,10 +182,14 @@ export function countHooks(
       .unitLog(u.name)
       .split('\n')
       .filter((l) => l.startsWith('--- '))) {
-      const m = / hooks\/\S+ \((exit (\d+)|killed[^)]*)/.exec(header);
+      // sim/model/hook-runner.ts: `--- <time> hooks/<name> (exit N|killed after T ms|killed by SIG, D ms)`
+      const m = / hooks\/(\S+) \((exit (\d+)|killed[^,)]*)/.exec(header);
       if (m === null) continue;
       hooks += 1;
-      if (m[2] !== '0') failedHooks += 1;
+      const name = m[1] ?? '?';
+      hooksByName[name] = (hooksByName[name] ?? 0) + 1;
+      if (m[3] !== '0') failedHooks += 1;
+      if (m[2]?.startsWith('killed') === true) killedHooks += 1;
     }
     for (const dir of readdirSync(join(root, 'hooks'))) {
       let text: string;
@@ -139,7 +206,7 @@ export function countHooks(
       }
     }
   }
-  return { hooks, failedHooks, peerWrites, largestStateValue };
+  return { hooks, failedHooks, killedHooks, hooksByName, peerWrites, largestStateValue };
 }
 
 export interface SizePair {

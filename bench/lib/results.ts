@@ -20,6 +20,11 @@ export interface Measurement extends Summary {
   /** True when the figure is computed on paper from smaller sizes, not measured. */
   readonly extrapolated?: boolean;
   readonly note?: string;
+  /**
+   * Set when a run behind the figure went wrong (a hook failed or was killed, a unit not active): the figure is then
+   * not the charm's cost but the failure's, and the report lists it under Errors instead of passing it off as one.
+   */
+  readonly error?: string;
 }
 
 export interface ChartPoint {
@@ -40,7 +45,7 @@ export class Recorder {
     const target = m.target === undefined ? '' : ` (target ${m.target}: ${m.met ? 'met' : 'MISSED'})`;
     const ratio = m.ratio === undefined ? '' : `, ${fmt(m.ratio)}x ${m.baseline ?? 'baseline'}`;
     console.log(
-      `[${m.group}] ${m.name}: ${fmt(m.median)} ${m.unit}${ratio}${target}${m.extrapolated ? ' (extrapolated)' : ''}`,
+      `[${m.group}] ${m.name}: ${fmt(m.median)} ${m.unit}${ratio}${target}${m.extrapolated ? ' (extrapolated)' : ''}${m.error === undefined ? '' : ` ERROR: ${m.error}`}`,
     );
     return m;
   }
@@ -84,6 +89,18 @@ export interface ReportMeta {
   readonly wallSeconds: number;
   /** 1-minute load average at the start and the end: on a shared machine, what the absolute times ran under. */
   readonly load?: { readonly start: number; readonly end: number };
+  /** os.loadavg() (1, 5 and 15 minutes) at the start and the end. */
+  readonly loadavg?: { readonly start: readonly number[]; readonly end: readonly number[] };
+}
+
+/** The load the run ran under, 1/5/15-minute averages, as `uptime` shows them. */
+function loadText(meta: ReportMeta): string {
+  const f = (l: readonly number[]) => l.map((x) => x.toFixed(2)).join(', ');
+  if (meta.loadavg !== undefined)
+    return `, load average ${f(meta.loadavg.start)} (1, 5, 15 min) at the start and ${f(meta.loadavg.end)} at the end`;
+  if (meta.load !== undefined)
+    return `, load average ${meta.load.start.toFixed(1)} at the start and ${meta.load.end.toFixed(1)} at the end`;
+  return '';
 }
 
 export function toJson(meta: ReportMeta, rec: Recorder): string {
@@ -102,7 +119,7 @@ export function toMarkdown(
   const lines = [
     '# concourse-ci-machine benchmark',
     '',
-    `${meta.startedAt}, ${meta.quick ? '`--quick` (smallest sizes)' : 'full run'}, ${meta.machine}, ${Math.round(meta.wallSeconds)} s in all${meta.load === undefined ? '' : `, load average ${meta.load.start.toFixed(1)} at the start and ${meta.load.end.toFixed(1)} at the end`}.`,
+    `${meta.startedAt}, ${meta.quick ? '`--quick` (smallest sizes)' : 'full run'}, ${meta.machine}, ${Math.round(meta.wallSeconds)} s in all${loadText(meta)}.`,
     'Every figure is the median of its runs (min–max beside it); a ratio is the median of ratios taken pair by pair in',
     'the same run. Figures marked *extrapolated* were not measured: they are computed from the measured growth.',
     '',
@@ -115,7 +132,7 @@ export function toMarkdown(
       const name = m.extrapolated ? `${m.name} (*extrapolated*)` : m.name;
       const base = m.baseline === undefined ? '' : cell(`${m.baseline}: ${fmt(m.baseline_median)} ${m.unit}`);
       const ratio = m.ratio === undefined ? '' : `${fmt(m.ratio)}x (${fmt(m.ratio_min)}–${fmt(m.ratio_max)})`;
-      const met = m.met === undefined ? '' : m.met ? 'yes' : '**no**';
+      const met = m.error !== undefined ? '**error**' : m.met === undefined ? '' : m.met ? 'yes' : '**no**';
       lines.push(
         `| ${cell(name)}${m.note ? ` — ${cell(m.note)}` : ''} | ${fmt(m.median)} ${m.unit} | ${fmt(m.min)}–${fmt(m.max)} | ${m.runs} | ${base} | ${ratio} | ${m.target ?? ''} | ${met} |`,
       );
@@ -125,6 +142,16 @@ export function toMarkdown(
   if (charts.length > 0) {
     lines.push('## Charts', '');
     for (const c of charts) lines.push(`### ${c.title}`, '', `![${c.title}](${c.file})`, '');
+  }
+  const errors = rec.measurements.filter((m) => m.error !== undefined);
+  if (errors.length > 0) {
+    lines.push(
+      '## Errors',
+      '',
+      'Figures taken from a run where something went wrong; they measure the failure, not the charm.',
+      '',
+    );
+    lines.push(...errors.map((m) => `- ${m.group}: ${m.name}: ${m.error}.`), '');
   }
   const missed = rec.measurements.filter((m) => m.met === false);
   lines.push('## Targets missed', '');

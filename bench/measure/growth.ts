@@ -2,7 +2,7 @@
 // imposes, hook-tool calls, peer-relation writes, time to settle and the largest charm-state value.
 
 import type { BenchContext } from '../lib/context';
-import { jujuMinimumHooks, type SizePair } from '../lib/deployments';
+import { errorOf, jujuMinimumHooks, jujuMinimumHooksByName, type SizePair } from '../lib/deployments';
 import { fitQuadratic, summarize, summarizePairs } from '../lib/stats';
 
 const GROUP = '2 Growth with units (shared volume)';
@@ -20,6 +20,7 @@ export function reportGrowth(
   let smallestStateValue: number | undefined;
   for (const units of sizes) {
     const runs = (bySize.get(units) ?? []).map((p) => p.shared);
+    const error = errorOf(runs.map((counts, i) => ({ label: `run ${i + 1}`, counts })));
     const minimum = jujuMinimumHooks(units, RELATIONS, DATABASE_UNITS);
     const hooks = summarizePairs(runs.map((r) => ({ charm: r.hooks, baseline: minimum })));
     rec.paired(
@@ -30,13 +31,34 @@ export function reportGrowth(
         baseline: 'Juju minimum',
         target: '≤ 1.1x Juju minimum',
         met: hooks.ratio <= 1.1,
+        ...error,
       },
       hooks,
     );
     rec.summary(
-      { group: GROUP, name: `${units} units: failed hooks`, unit: 'hooks' },
+      { group: GROUP, name: `${units} units: failed hooks`, unit: 'hooks', ...error },
       summarize(runs.map((r) => r.failedHooks)),
     );
+    rec.summary(
+      { group: GROUP, name: `${units} units: killed hooks`, unit: 'hooks', ...error },
+      summarize(runs.map((r) => r.killedHooks)),
+    );
+    // Which hooks run beyond the minimum, by name: where the waste is (a hook Juju runs for a write, say).
+    const minimumByName = jujuMinimumHooksByName(units, DATABASE_UNITS);
+    const names = [...new Set([...Object.keys(minimumByName), ...runs.flatMap((r) => Object.keys(r.hooksByName))])];
+    for (const name of names.sort()) {
+      const counts = runs.map((r) => r.hooksByName[name] ?? 0);
+      const min = minimumByName[name] ?? 0;
+      if (counts.every((c) => c === min)) continue;
+      rec.summary(
+        {
+          group: GROUP,
+          name: `${units} units: ${name} hooks beyond the Juju minimum (${min})`,
+          unit: 'hooks',
+        },
+        summarize(counts.map((c) => c - min)),
+      );
+    }
     rec.summary(
       { group: GROUP, name: `${units} units: hook-tool calls`, unit: 'calls' },
       summarize(runs.map((r) => r.toolCalls)),
@@ -46,7 +68,7 @@ export function reportGrowth(
       summarize(runs.map((r) => r.peerWrites)),
     );
     rec.summary(
-      { group: GROUP, name: `${units} units: time to settle`, unit: 's' },
+      { group: GROUP, name: `${units} units: time to settle`, unit: 's', ...error },
       summarize(runs.map((r) => r.settleMs / 1000)),
     );
     const state = summarize(runs.map((r) => r.largestStateValue));

@@ -2,7 +2,7 @@
 // as every other charm does): downloads, bytes fetched and bytes on disk, per size, paired in the same run.
 
 import type { BenchContext } from '../lib/context';
-import type { SizePair } from '../lib/deployments';
+import { pairErrors, type SizePair } from '../lib/deployments';
 import { summarize, summarizePairs } from '../lib/stats';
 
 const GROUP = '1 Shared volume vs per-unit copies';
@@ -12,6 +12,7 @@ export function reportSharedVsPerUnit(ctx: BenchContext, bySize: ReadonlyMap<num
   const { rec } = ctx;
   const oneUnitBytes = bySize.get(1)?.map((p) => p.shared.volumeBytes);
   for (const [units, pairs] of bySize) {
+    const error = pairErrors(pairs);
     const downloads = summarizePairs(pairs.map((p) => ({ charm: p.shared.downloads, baseline: p.perUnit.downloads })));
     rec.paired(
       {
@@ -21,6 +22,7 @@ export function reportSharedVsPerUnit(ctx: BenchContext, bySize: ReadonlyMap<num
         baseline: 'per-unit',
         target: '1 per version',
         met: pairs.every((p) => p.shared.downloads === 1),
+        ...error,
       },
       downloads,
     );
@@ -49,7 +51,7 @@ export function reportSharedVsPerUnit(ctx: BenchContext, bySize: ReadonlyMap<num
       );
     }
     rec.summary(
-      { group: GROUP, name: `${units} units: units active (shared / per-unit)`, unit: 'units' },
+      { group: GROUP, name: `${units} units: units active (shared / per-unit)`, unit: 'units', ...error },
       summarize(pairs.map((p) => Math.min(p.shared.active, p.perUnit.active))),
     );
     for (const [series, pick] of [

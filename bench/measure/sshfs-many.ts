@@ -3,7 +3,7 @@
 
 import { SshfsVolume } from '../../sim/sshfs-volume';
 import type { BenchContext } from '../lib/context';
-import { deployAndSettle } from '../lib/deployments';
+import { deployAndSettle, errorOf } from '../lib/deployments';
 
 const GROUP = '7 Many units at once on an sshfs-shared volume';
 
@@ -12,7 +12,8 @@ export async function measureSshfsMany(ctx: BenchContext, units: number): Promis
   const volume = new SshfsVolume('bench-sshfs');
   const { sim, counts } = await deployAndSettle(ctx, { units, sharedStorage: 'auto', volume });
   try {
-    const once = (median: number) => ({ median, min: median, max: median, runs: 1 });
+    const error = errorOf([{ label: `${units} units on sshfs`, counts }]);
+    const once = (median: number) => ({ median, min: median, max: median, runs: 1, ...error });
     rec.add({
       group: GROUP,
       name: `${units} units: downloads`,

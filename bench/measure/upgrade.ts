@@ -4,7 +4,7 @@
 import { unitsOf } from '../../sim/concourse/postgres-stub';
 import type { SimModel, SystemctlCall } from '../../sim/model';
 import type { BenchContext } from '../lib/context';
-import { APP, deployAndSettle, NEXT_VERSION } from '../lib/deployments';
+import { APP, countHooks, deployAndSettle, errorOf, NEXT_VERSION } from '../lib/deployments';
 import { summarize } from '../lib/stats';
 
 const GROUP = '6 Upgrade by the action';
@@ -19,7 +19,7 @@ export async function measureUpgrade(
 ): Promise<void> {
   const { rec } = ctx;
   for (const [i, units] of sizes.entries()) {
-    const { sim } = await deployAndSettle(ctx, { units, sharedStorage: 'auto' });
+    const { sim, counts } = await deployAndSettle(ctx, { units, sharedStorage: 'auto' });
     try {
       if (i === 0) await beforeUpgrade(sim);
       const before = ctx.server.downloads(NEXT_VERSION);
@@ -30,13 +30,17 @@ export async function measureUpgrade(
       const seconds = (performance.now() - started) / 1000;
       const on = unitsOf(sim, APP).filter((u) => u.workload.message.includes(`(v${NEXT_VERSION})`)).length;
       const downloads = ctx.server.downloads(NEXT_VERSION) - before;
-      const once = (median: number) => ({ median, min: median, max: median, runs: 1 });
+      // Hooks of the deployment and of the roll-out together: a failed or killed one makes every figure an error row.
+      const after = { ...counts, ...countHooks(sim), active: on };
+      const error = errorOf([{ label: `upgrade of ${units} units`, counts: after }]);
+      const once = (median: number) => ({ median, min: median, max: median, runs: 1, ...error });
       rec.add({
         group: GROUP,
         name: `${units} units: action to every unit on ${NEXT_VERSION}`,
         unit: 's',
         ...once(seconds),
         note: `action ${result.status}, ${on}/${units} units on it`,
+        ...(result.status === 'completed' ? {} : { error: `the action ${result.status}: ${result.message ?? ''}` }),
       });
       rec.add({
         group: GROUP,
@@ -58,6 +62,7 @@ export async function measureUpgrade(
           unit: 'restarts',
           target: '≤ one restart',
           met: web.length > 0 && web.every((_, i) => (webStops[i] ?? 0) === 0 && (webRestarts[i] ?? 0) <= 1),
+          ...error,
         },
         summarize(web.map((_, i) => (webStops[i] ?? 0) + (webRestarts[i] ?? 0))),
       );

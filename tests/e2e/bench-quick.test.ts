@@ -23,12 +23,14 @@ const MeasurementSchema = z
     ratio: Num.optional(),
     target: z.string().optional(),
     met: z.boolean().optional(),
+    error: z.string().optional(),
   })
   .refine((m) => (m.baseline === undefined) === (m.baseline_median === undefined), 'a comparison has both')
   .refine((m) => (m.baseline === undefined) === (m.ratio === undefined), 'a comparison has a ratio')
   .refine((m) => (m.target === undefined) === (m.met === undefined), 'a target says whether it was met');
 const ReportSchema = z.object({
   quick: z.literal(true),
+  loadavg: z.object({ start: z.array(z.number()).length(3), end: z.array(z.number()).length(3) }),
   notes: z.array(z.string()),
   measurements: z.array(MeasurementSchema),
 });
@@ -80,8 +82,14 @@ describe('npm run bench -- --quick', () => {
     expect(find('1', '1 units: units active (shared / per-unit)').min).toBe(1);
   });
 
-  test('growth at one unit → no failed hook, hooks counted against a positive Juju minimum', () => {
+  test('a healthy quick run → no error row (no hook failed or was killed, every measurement completed)', () => {
+    expect(report.measurements.filter((m) => m.error !== undefined).map((m) => `${m.name}: ${m.error}`)).toEqual([]);
+    expect(markdown).not.toContain('## Errors');
+  });
+
+  test('growth at one unit → no failed or killed hook, hooks counted against a positive Juju minimum', () => {
     expect(find('2', '1 units: failed hooks').max).toBe(0);
+    expect(find('2', '1 units: killed hooks').max).toBe(0);
     const hooks = find('2', '1 units: hooks run');
     expect(hooks.baseline_median).toBeGreaterThan(0);
     expect(hooks.median).toBeGreaterThanOrEqual(hooks.baseline_median ?? Number.POSITIVE_INFINITY);
