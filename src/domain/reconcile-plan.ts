@@ -26,6 +26,7 @@ import {
   decideSwitch,
   leaderTarget,
   newTarget,
+  publishesRunningVersion,
   rolloutProgress,
   rolloutStatus,
   sameVersion,
@@ -56,6 +57,13 @@ export interface ReconcileSnapshot {
   readonly volume: { readonly id: string; readonly root: string };
   /** The latest release, once the hook resolved it because a plan asked for it. */
   readonly latest?: ConcourseVersion;
+  /** The running-version this unit last wrote in its peer bag (undefined: never). */
+  readonly publishedRunning?: string;
+  /**
+   * The leader's: what each unit's state file on this volume says it runs, by unit name. Worker-only units sharing
+   * the volume with a web do not publish their first version (publishesRunningVersion); this is where it is read.
+   */
+  readonly volumeRunning?: Readonly<Record<string, string | undefined>>;
 }
 
 export type ReconcilePlan =
@@ -87,6 +95,8 @@ export interface ConvergePlan {
   readonly fallback: ConcourseVersion | undefined;
   /** Once it runs: collect garbage again; say the new version (log, application version, memory). */
   readonly afterStart: { readonly collect: boolean; readonly announce: boolean };
+  /** Once it runs: write `running-version` to its peer bag (upgrade-coordinator's publishesRunningVersion). */
+  readonly publishRunning: boolean;
   /** The status once the services run, but for the web's URL, which only converging tells. */
   readonly status: Omit<UnitStatusInput, 'url'>;
 }
@@ -101,7 +111,12 @@ export function planReconcile(snapshot: ReconcileSnapshot): ReconcilePlan {
   const target = chooseTarget(snapshot);
   if (target.kind !== 'chosen') return target;
 
-  const peerReports = parsePeerReports(snapshot.peers);
+  const peerReports = parsePeerReports(
+    snapshot.peers,
+    snapshot.volumeRunning === undefined
+      ? undefined
+      : { volumeId: snapshot.volume.id, running: snapshot.volumeRunning },
+  );
   const flightWebs = parseFlightWebs(snapshot.flight.webs);
   const others = [...peerReports, ...flightWebs];
   const running = snapshot.running;
@@ -134,6 +149,15 @@ export function planReconcile(snapshot: ReconcileSnapshot): ReconcilePlan {
     switchCurrent: runsTarget,
     fallback: running === undefined || running.equals(run) ? undefined : running,
     afterStart: { collect: collects && runsTarget, announce: !sameVersion(running, run) },
+    publishRunning: publishesRunningVersion({
+      roles,
+      previous: running,
+      run,
+      published: nonEmpty(snapshot.publishedRunning) !== undefined,
+      volumeSharedWithWeb: peerReports.some(
+        (u) => u.roles.includes('web') && snapshot.peers[u.unit]?.[VOLUME_ID_KEY] === snapshot.volume.id,
+      ),
+    }),
     status: {
       roles,
       running: run.toString(),
@@ -195,13 +219,26 @@ function chooseTarget(snapshot: ReconcileSnapshot): TargetChoice {
   }
 }
 
-/** What the other units of this application run, as they last published it. */
-export function parsePeerReports(peers: PeerBags): readonly UnitReport[] {
-  return Object.entries(peers).map(([unit, bag]) => ({
-    unit,
-    roles: parseRoles(bag[ROLES_KEY]),
-    running: ConcourseVersion.tryParse(bag[RUNNING_VERSION_KEY]),
-  }));
+/**
+ * What the other units of this application run, as they last published it; for a worker-only unit that published
+ * none and sees `onVolume`'s volume, what its state file there says (publishesRunningVersion).
+ */
+export function parsePeerReports(
+  peers: PeerBags,
+  onVolume?: { readonly volumeId: string; readonly running: Readonly<Record<string, string | undefined>> },
+): readonly UnitReport[] {
+  return Object.entries(peers).map(([unit, bag]) => {
+    const roles = parseRoles(bag[ROLES_KEY]);
+    const published = ConcourseVersion.tryParse(bag[RUNNING_VERSION_KEY]);
+    const fromVolume =
+      published === undefined &&
+      !roles.includes('web') &&
+      onVolume !== undefined &&
+      bag[VOLUME_ID_KEY] === onVolume.volumeId
+        ? ConcourseVersion.tryParse(onVolume.running[unit])
+        : undefined;
+    return { unit, roles, running: published ?? fromVolume };
+  });
 }
 
 /** Web units of related applications, with the version they offer over `flight` (only those that offer one). */

@@ -83,6 +83,28 @@ export function decideSwitch(input: {
   return { kind: 'hold', version: self.running, reason: `waiting for a web unit to run ${target.toString()} first` };
 }
 
+/**
+ * Whether this unit publishes `running-version` in its peer bag. Web units always do: workers switch on it. A
+ * worker-only unit's version is read by the leader alone (roll-out progress), and on a volume it shares with a web
+ * the leader reads it from the unit's state file there (`worker/<app>-<n>/state.json`). So its first start writes
+ * nothing: that write, after every other unit has joined it, would run a relation-changed on each of them, (N-1)²
+ * hooks for N units, each one doing nothing. It publishes once it switches (the leader must hear of each step of a
+ * roll-out), then keeps the value current, and always when no web shares its volume.
+ */
+export function publishesRunningVersion(input: {
+  readonly roles: readonly Role[];
+  /** What its services ran before this hook. */
+  readonly previous: ConcourseVersion | undefined;
+  readonly run: ConcourseVersion;
+  /** It published a running-version before (the value must then follow what it runs). */
+  readonly published: boolean;
+  /** A peer running web sees the same volume id. */
+  readonly volumeSharedWithWeb: boolean;
+}): boolean {
+  if (input.roles.includes('web') || input.published || !input.volumeSharedWithWeb) return true;
+  return input.previous !== undefined && !input.previous.equals(input.run);
+}
+
 export interface RolloutProgress {
   readonly target: ConcourseVersion;
   readonly done: number;

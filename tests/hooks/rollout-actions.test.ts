@@ -112,6 +112,18 @@ describe('upgrade', () => {
     expect(done.state.unitStatus.message).toBe('Web ready (v7.14.3) http://10.0.0.10:8080 · shared volume 3 units');
   });
 
+  test('workers that never published running-version (first start on the web volume) → reported from their state files; a switch publishes it', async () => {
+    const cluster = await deployed();
+    const peerBag = async (u: string) =>
+      (await cluster.run(u, 'update-status')).state.relations.find((r) => r.peer === true)?.localUnitData ?? {};
+    for (const u of UNITS.slice(1)) expect(await peerBag(u)).not.toHaveProperty('running-version');
+    expect((await peerBag(LEADER))['running-version']).toBe('7.14.2');
+    const run = await cluster.action(LEADER, 'upgrade', { version: '7.14.3' });
+    expect(run.tools.actionResults?.['units.concourse-ci-1']).toBe('7.14.2 (switches to 7.14.3 next)');
+    await followLeader(cluster);
+    for (const u of UNITS.slice(1)) expect((await peerBag(u))['running-version']).toBe('7.14.3');
+  });
+
   test('config version set to a release that does not exist → the web says why, the workers hold on 7.14.2', async () => {
     const cluster = await deployed();
     for (const u of UNITS) cluster.update(u, (s) => ({ config: { ...s.config, version: '7.14.9' } }));

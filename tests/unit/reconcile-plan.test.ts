@@ -25,6 +25,7 @@ const steady: ReconcileSnapshot = {
   running: v('7.14.2'),
   startFailed: undefined,
   volume: { id: 'vol-a', root: '/var/lib/concourse' },
+  publishedRunning: '7.14.2',
 };
 
 const steadyPlan: ConvergePlan = {
@@ -40,6 +41,7 @@ const steadyPlan: ConvergePlan = {
   switchCurrent: true,
   fallback: undefined,
   afterStart: { collect: false, announce: false },
+  publishRunning: true,
   status: {
     roles: ['worker'],
     running: '7.14.2',
@@ -147,8 +149,9 @@ const cases: readonly (readonly [string, Partial<ReconcileSnapshot>, ReconcilePl
     }),
   ],
   [
-    'a worker on 7.14.2, target 7.14.3, the web runs 7.14.3 → switches, going back to 7.14.2 if it fails',
+    'a worker on 7.14.2 that never published, target 7.14.3, the web runs 7.14.3 → switches (going back to 7.14.2 if it fails) and publishes it',
     {
+      publishedRunning: undefined,
       peerApp: { 'target-version': '7.14.3', 'target-serial': '2' },
       peers: { 'ci/0': { roles: 'web', 'running-version': '7.14.3', 'volume-id': 'vol-a' } },
     },
@@ -332,6 +335,58 @@ const cases: readonly (readonly [string, Partial<ReconcileSnapshot>, ReconcilePl
       peerAppWrites: {},
     },
   ],
+  [
+    "a worker's first start on the volume its web uses, never published → no running-version write (the leader reads its state file)",
+    { running: undefined, publishedRunning: undefined },
+    plan({
+      previous: undefined,
+      beforeInstall: { record: true, collect: false },
+      quietInstall: false,
+      afterStart: { collect: false, announce: true },
+      publishRunning: false,
+    }),
+  ],
+  [
+    "a worker's first start on a volume no web uses → publishes running-version (the leader cannot read its state file)",
+    {
+      running: undefined,
+      publishedRunning: undefined,
+      peers: { 'ci/0': { roles: 'web', 'running-version': '7.14.2', 'volume-id': 'vol-b' } },
+    },
+    plan({
+      previous: undefined,
+      beforeInstall: { record: true, collect: false },
+      quietInstall: false,
+      afterStart: { collect: false, announce: true },
+      publishRunning: true,
+      status: { sharing: 'volume not shared' },
+    }),
+  ],
+  [
+    'a worker that never published, later hooks on the same version → still writes nothing',
+    { publishedRunning: undefined },
+    plan({ publishRunning: false }),
+  ],
+  [
+    'the leader, target 7.14.3, a worker that published nothing and whose state file says 7.14.2 → counted as on 7.14.2',
+    {
+      ...leaderWeb,
+      peerApp: { 'target-version': '7.14.3', 'config-version': '7.14.2', 'target-serial': '2' },
+      running: v('7.14.3'),
+      peers: { 'ci/1': { roles: 'worker', 'volume-id': 'vol-a' } },
+      volumeRunning: { 'ci/0': '7.14.3', 'ci/1': '7.14.2' },
+    },
+    plan({
+      roles: ['web'],
+      peerAppWrites: { 'target-version': '7.14.3', 'config-version': '7.14.2' },
+      target: v('7.14.3'),
+      previous: v('7.14.3'),
+      run: v('7.14.3'),
+      attempt: '7.14.3@2',
+      afterStart: { collect: true, announce: false },
+      status: { roles: ['web'], running: '7.14.3', rollout: 'Upgrading to v7.14.3: 1/2 units' },
+    }),
+  ],
 ];
 
 describe('planReconcile', () => {
@@ -363,6 +418,25 @@ describe('parsePeerReports', () => {
       { unit: 'ci/0', roles: ['web', 'worker'], running: v('7.14.2') },
       { unit: 'ci/1', roles: ['worker'], running: undefined },
       { unit: 'ci/2', roles: [], running: undefined },
+    ]);
+  });
+
+  test('a worker-only unit that published no version → its state file on the same volume says it, nowhere else', () => {
+    expect(
+      parsePeerReports(
+        {
+          'ci/0': { roles: 'web', 'volume-id': 'vol-a' },
+          'ci/1': { roles: 'worker', 'volume-id': 'vol-a' },
+          'ci/2': { roles: 'worker', 'volume-id': 'vol-b' },
+          'ci/3': { roles: 'worker', 'volume-id': 'vol-a', 'running-version': '7.14.3' },
+        },
+        { volumeId: 'vol-a', running: { 'ci/0': '7.14.2', 'ci/1': '7.14.2', 'ci/2': '7.14.2', 'ci/3': '7.14.2' } },
+      ),
+    ).toEqual([
+      { unit: 'ci/0', roles: ['web'], running: undefined },
+      { unit: 'ci/1', roles: ['worker'], running: v('7.14.2') },
+      { unit: 'ci/2', roles: ['worker'], running: undefined },
+      { unit: 'ci/3', roles: ['worker'], running: v('7.14.3') },
     ]);
   });
 });

@@ -5,6 +5,7 @@ import {
   downMigrationFor,
   leaderTarget,
   newTarget,
+  publishesRunningVersion,
   rollbackTarget,
   rolloutProgress,
   rolloutStatus,
@@ -177,5 +178,27 @@ describe('target attempts', () => {
       targetAttempt(app, v('7.14.3')),
     );
     expect(targetAttempt({ 'target-serial': 'x' }, v('7.14.3'))).toBe('7.14.3@0');
+  });
+});
+
+describe('publishesRunningVersion', () => {
+  const base = {
+    roles: ['worker'] as const,
+    previous: undefined,
+    run: v('7.14.2'),
+    published: false,
+    volumeSharedWithWeb: true,
+  };
+  test.each([
+    ["a worker's first start on its web's volume", {}, false],
+    ['a worker on its web volume, same version as last hook, never published', { previous: v('7.14.2') }, false],
+    ['a worker switching 7.14.2 → 7.14.3', { previous: v('7.14.2'), run: v('7.14.3') }, true],
+    ['a worker going back 7.14.3 → 7.14.2', { previous: v('7.14.3') }, true],
+    ['a worker that published before (keeps it current)', { previous: v('7.14.2'), published: true }, true],
+    ['a worker whose volume no web shares', { volumeSharedWithWeb: false }, true],
+    ['a web, first start', { roles: ['web'] as const }, true],
+    ['web and worker (mode=all), first start', { roles: ['web', 'worker'] as const }, true],
+  ])('%s → %s', (_, changes, expected) => {
+    expect(publishesRunningVersion({ ...base, ...changes })).toBe(expected);
   });
 });

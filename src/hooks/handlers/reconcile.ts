@@ -151,7 +151,7 @@ export class ReconcileHandler implements Handler {
     }
     const v = plan.run.toString();
     await record(plan.run);
-    this.outbox.toPeers({ [RUNNING_VERSION_KEY]: v });
+    if (plan.publishRunning) this.outbox.toPeers({ [RUNNING_VERSION_KEY]: v });
     if (plan.afterStart.announce) {
       this.logger.info('concourse.version.running', { version: v, previous: plan.previous?.toString() ?? 'none' });
       await this.tools.applicationVersionSet(v);

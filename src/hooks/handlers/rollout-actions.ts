@@ -27,6 +27,7 @@ import { PEER_RELATION, type PeerRelation } from '../../ports/peer-relation';
 import { RELEASE_RESOLVER, type ReleaseResolver } from '../../ports/release-resolver';
 import { RELEASE_STORE, type ReleaseStore } from '../../ports/release-store';
 import { SCHEMA_MIGRATOR, type SchemaMigrator } from '../../ports/schema-migrator';
+import { VOLUME_PROBE, type VolumeProbe } from '../../ports/volume-probe';
 import { PostgresLink } from '../reconcile/postgres-link';
 import { ReconcileSnapshotReader } from '../reconcile/reconcile-snapshot';
 import { RelationOutbox } from '../reconcile/relation-outbox';
@@ -53,6 +54,7 @@ export class RolloutAction implements Handler {
     @inject(PostgresLink) private readonly postgres: PostgresLink,
     @inject(CHARM_CONFIG) private readonly config: CharmConfig,
     @inject(LOGGER) private readonly logger: Logger,
+    @inject(VOLUME_PROBE) private readonly volume: VolumeProbe,
   ) {}
 
   private chooseTarget(requested: ConcourseVersion | undefined): Promise<ConcourseVersion> {
@@ -88,7 +90,9 @@ export class RolloutAction implements Handler {
     }
 
     const self: UnitReport = { unit: this.context.unit.name, roles: [], running: await this.snapshots.running() };
-    const reports = [self, ...parsePeerReports(await this.snapshots.peerBags())];
+    const volumeId = (await this.volume.inspect()).volumeId;
+    const onVolume = volumeId === undefined ? undefined : { volumeId, running: await this.snapshots.volumeRunning() };
+    const reports = [self, ...parsePeerReports(await this.snapshots.peerBags(), onVolume)];
     const progress = rolloutProgress(target, reports);
     const units: Record<string, string> = {};
     for (const u of reports) {
