@@ -82,15 +82,19 @@ export interface Deployed {
 }
 
 /**
- * The hooks Juju runs for N units deployed together with one related application of `remoteUnits` units, whatever
- * the charm does (Juju 3's uniter: juju/juju internal/worker/uniter/resolver.go and relation/statetracker.go):
+ * The hooks Juju runs for N units deployed together with one related database application of `remoteUnits` units,
+ * whatever the charm does (Juju 3's uniter: juju/juju internal/worker/uniter/resolver.go and relation/statetracker.go):
  * install, relation-created per relation, leader-elected or leader-settings-changed, config-changed, start; then
- * relation-joined + relation-changed for every ordered pair of units in scope (peers: N·(N-1) pairs).
+ * relation-joined + relation-changed for every ordered pair of units in scope (peers: N·(N-1) pairs); and one
+ * relation-changed per unit for the database's answer in its application bag (postgresql_client: the database
+ * writes `endpoints` and `secret-user` there once asked, and Juju runs relation-changed on every unit of the other
+ * side for an application-bag change: internal/worker/uniter/relation/resolver.go, ApplicationSettingsVersion).
  */
 export function jujuMinimumHooks(units: number, relations: number, remoteUnits: number): number {
   const lifecycle = units * (4 + relations);
   const peerPairs = units * (units - 1);
-  return lifecycle + 2 * peerPairs + 2 * units * remoteUnits;
+  const databaseAnswer = units;
+  return lifecycle + 2 * peerPairs + 2 * units * remoteUnits + databaseAnswer;
 }
 
 /** jujuMinimumHooks for this charm's deployment (peers + postgresql), hook by hook. */
@@ -107,7 +111,7 @@ export function jujuMinimumHooksByName(units: number, remoteUnits: number): Reco
     'peers-relation-changed': pairs,
     'postgresql-relation-created': units,
     'postgresql-relation-joined': units * remoteUnits,
-    'postgresql-relation-changed': units * remoteUnits,
+    'postgresql-relation-changed': units * remoteUnits + units,
   };
 }
 

@@ -93,6 +93,9 @@ export function reportGrowth(
       y: summarize(runs.map((r) => r.settleMs / 1000)).median,
     });
   }
+  rec.note(
+    "Hooks beyond the Juju minimum, by cause (from the per-hook-name rows of measurement 2): one peers-relation-changed on every non-leader for the leader's write of the target and the web keys' secret in the peer application bag, and one on every other unit for the web's TSA offer and running-version, published only once the web serves (the workers wait for it). Both are one write each, N-1 hooks; no hook count grows with the square of N any more.",
+  );
   if (sizes.length < 2) return;
   const fitMedians = (pick: (p: SizePair) => number) =>
     fitQuadratic(sizes.map((x) => ({ x, y: summarize((bySize.get(x) ?? []).map(pick)).median })));
