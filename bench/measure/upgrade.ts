@@ -79,11 +79,17 @@ export async function measureUpgrade(
         .map((u) => sim.systemctlCalls(u.name).filter((c) => c.t >= since && c.argv.at(-1) === WORKER))
         .filter((calls) => calls.length > 0);
       if (workers.length > 0) {
+        // A worker switches by landing (systemctl kill --signal=SIGUSR1: it exits once its builds are done) and a
+        // start, not by a restart; any of the three is one interruption of that worker.
+        const switches = (c: SystemctlCall) =>
+          c.argv[0] === 'stop' || c.argv[0] === 'restart' || (c.argv[0] === 'start' && c.argv.length === 2);
         rec.summary(
-          { group: GROUP, name: `${units} units: worker stops + restarts, per worker`, unit: 'restarts' },
-          summarize(
-            workers.map((calls) => calls.filter((c) => c.argv[0] === 'stop' || c.argv[0] === 'restart').length),
-          ),
+          {
+            group: GROUP,
+            name: `${units} units: worker stops, restarts or land + start, per worker`,
+            unit: 'switches',
+          },
+          summarize(workers.map((calls) => calls.filter(switches).length)),
         );
       }
       const drains = sim.debugLog().filter((l) => / worker\.drain/.test(l));
