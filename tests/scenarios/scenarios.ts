@@ -191,11 +191,18 @@ async function autoMode(m: ScenarioModel): Promise<void> {
   expect(countLogged(await m.debugLog(), 'storage.reuse', FROM)).toBeGreaterThan(0);
   await expectVersionEverywhere(m, units, FROM);
   await expectOwnWorkerDirs(m, units, FROM);
+  // Workers on the web's volume publish no first running-version (the leader reads their state files): that write
+  // would run a peers-relation-changed on every other unit for nothing. The web publishes it: workers follow it.
+  const workers = units.filter((u) => u !== leader);
+  expect((await m.unitRelationData(leader, 'peers'))['running-version']).toBe(FROM);
+  for (const w of workers) expect(await m.unitRelationData(w, 'peers'), w).not.toHaveProperty('running-version');
 
   await upgrade(m, [APP], { [APP]: 3 });
   await expectVersionEverywhere(m, units, TO);
   await expectOneDownload(m, TO);
   await expectOwnWorkerDirs(m, units, TO);
+  // A switch is published: the leader hears each step of a roll-out.
+  for (const w of workers) expect((await m.unitRelationData(w, 'peers'))['running-version'], w).toBe(TO);
 }
 
 /** 2. test-shared-storage-all-mode */
