@@ -159,6 +159,10 @@ describe('HTTPS from the certificates relation', () => {
     expect(served.fingerprint).toBe(fingerprintOf(issued?.certificate));
     expect(served.fingerprint).toBe(fingerprintOf(unitFile(sim, UNIT, CERT)));
     expect(served.info).toMatchObject({ version: '7.14.2', external_url: `https://${address}:${webPort}` });
+    // Concourse's plain listener, where the charm's readiness check asks, on the redirect port the operator chose.
+    expect(await (await fetch(`http://127.0.0.1:${plainPort}/api/v1/info`)).json()).toMatchObject({
+      version: '7.14.2',
+    });
     expect(sim.status().units.find((u) => u.name === UNIT)?.ports).toEqual(
       expect.arrayContaining([`${webPort}/tcp`, `${plainPort}/tcp`]),
     );
