@@ -8,9 +8,8 @@ import { type ReleaseServer, startReleaseServer } from '../../sim/concourse/rele
 import type { SimModel } from '../../sim/model';
 import { processAlive } from '../support/processes';
 import { deployRunning } from '../support/running-services';
+import { runningRelease, WEB, WORKER } from '../support/stand-in-worker';
 
-const WEB = 'concourse-server.service';
-const WORKER = 'concourse-worker.service';
 const UNITS = ['concourse-ci/0', 'concourse-ci/1', 'concourse-ci/2'];
 const WORKERS = UNITS.slice(1);
 
@@ -34,7 +33,7 @@ afterAll(async () => {
 });
 
 function release(unit: string, service: string): string | undefined {
-  return /releases\/([^/]+)\//.exec(sim.serviceState(unit, service)?.execStart ?? '')?.[1];
+  return runningRelease(sim, unit, service);
 }
 
 async function info(): Promise<unknown> {

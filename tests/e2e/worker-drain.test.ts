@@ -1,56 +1,49 @@
 // Workers drain, never kill a build (issue 12), with services run for real by the simulator's systemd: the stand-in
 // worker runs builds (files under its $STAND_IN_STATE/builds; one holding N finishes N s after the drain starts) and
 // honours SIGUSR1 (land), SIGUSR2 (retire) and SIGTERM (errors what still runs) as Concourse's worker does.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { unitsOf } from '../../sim/concourse/postgres-stub';
 import { type ReleaseServer, startReleaseServer } from '../../sim/concourse/release-server';
 import type { SimModel } from '../../sim/model';
 import { deployRunning } from '../support/running-services';
+import { runningRelease, StandInWorker, WEB, WORKER, workerPrinted } from '../support/stand-in-worker';
 
-const WEB = 'concourse-server.service';
-const WORKER = 'concourse-worker.service';
 const UNITS = ['concourse-ci/0', 'concourse-ci/1', 'concourse-ci/2', 'concourse-ci/3', 'concourse-ci/4'];
 const WORKERS = UNITS.slice(1);
 
 let server: ReleaseServer;
 let sim: SimModel;
-/** Each worker's stand-in state dir on the host (a local dir of the unit: it outlives a removed unit). */
-const stateDirs = new Map<string, string>();
+/** Each worker's stand-in, resolved while the unit exists. */
+const workers = new Map<string, StandInWorker>();
 
 beforeAll(async () => {
   server = await startReleaseServer();
   for (const version of ['7.14.2', '7.14.3']) await server.addRelease({ version, fillerBytes: 256 * 1024 });
   ({ sim } = await deployRunning(server, 5, { CONCOURSE_CHARM_DRAIN_POLL_MS: '200' }));
-  for (const u of WORKERS) stateDirs.set(u, sim.unitPath(u, '/var/lib/concourse-stand-in'));
+  for (const u of WORKERS) workers.set(u, StandInWorker.of(sim, u));
 });
 afterAll(async () => {
   await sim?.close();
   await server?.close();
 });
 
-function stateFile(unit: string, name: string): string {
-  return join(stateDirs.get(unit) ?? '', name);
+function worker(unit: string): StandInWorker {
+  const w = workers.get(unit);
+  if (w === undefined) throw new Error(`no worker ${unit}`);
+  return w;
 }
 
-function read(unit: string, name: string): string {
-  const path = stateFile(unit, name);
-  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+function read(unit: string, name: 'events.log' | 'errored.log'): string {
+  return worker(unit).read(name);
 }
 
-/** Starts a build on a worker: `seconds` it still runs once the worker is told to drain; '' runs until removed. */
 function startBuild(unit: string, id: string, seconds: number | ''): void {
-  writeFileSync(stateFile(unit, join('builds', id)), String(seconds));
+  worker(unit).startBuild(id, seconds);
 }
 
 function release(unit: string, service: string): string | undefined {
-  return /releases\/([^/]+)\//.exec(sim.serviceState(unit, service)?.execStart ?? '')?.[1];
-}
-
-/** Resolves once the worker's journal shows `text` (what it printed when signalled). */
-async function printed(unit: string, text: string): Promise<void> {
-  while (!sim.serviceJournal(unit, WORKER).includes(text)) await new Promise((r) => setTimeout(r, 50));
+  return runningRelease(sim, unit, service);
 }
 
 describe('services run: 5 units in mode=auto, builds running on every worker', () => {
@@ -58,7 +51,7 @@ describe('services run: 5 units in mode=auto, builds running on every worker', (
     expect(unitsOf(sim, 'concourse-ci').map((u) => u.workload.kind)).toEqual(Array(5).fill('active'));
     expect(release('concourse-ci/0', WEB)).toBe('7.14.2');
     expect(WORKERS.map((u) => release(u, WORKER))).toEqual(Array(4).fill('7.14.2'));
-    for (const u of WORKERS) expect(existsSync(stateFile(u, 'builds'))).toBe(true);
+    for (const u of WORKERS) expect(existsSync(worker(u).path('builds'))).toBe(true);
   });
 
   test('upgrade to 7.14.3 with 2 builds on each worker → zero errored builds, one download, web switched first', async () => {
@@ -100,8 +93,8 @@ describe('services run: 5 units in mode=auto, builds running on every worker', (
     expect(r.status).toBe('completed');
     const settled = sim.settle();
     // The short build ends while the worker drains; the endless one outlives the timeout.
-    await printed(unit, 'worker landing');
-    rmSync(stateFile(unit, 'builds/short'));
+    await workerPrinted(sim, unit, 'worker landing');
+    worker(unit).endBuild('short');
     // While it drains the unit says so (a running hook's status shows at once); looked at until the hooks end.
     let done = false;
     const end = () => {
