@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import { relatePostgres } from '../../sim/concourse/postgres-stub';
 import { startReleaseServer } from '../../sim/concourse/release-server';
 import { SimModel } from '../../sim/model';
+import { freePorts } from './free-ports';
 import { packedCharm } from './packed-charm';
 import { allRelationData, allText, changes, env } from './unit-inspection';
 
@@ -52,14 +53,27 @@ export async function expectNoSecretInSinks(sim: SimModel, unit: string, secrets
   expect(sim.toolArgv().length).toBeGreaterThan(50);
 }
 
-/** One web unit of the packed charm, running 7.14.2 from a release server on 127.0.0.1, related to PostgreSQL. */
-export async function deployOneWeb(app: string): Promise<{ readonly sim: SimModel; close(): Promise<void> }> {
+/**
+ * One web unit of the packed charm, running 7.14.2 from a release server on 127.0.0.1, related to PostgreSQL; its
+ * services recorded, or run for real (`services: 'run'`) on free ports.
+ */
+export async function deployOneWeb(
+  app: string,
+  opts: { readonly services?: 'run' } = {},
+): Promise<{ readonly sim: SimModel; close(): Promise<void> }> {
   const server = await startReleaseServer();
   await server.addRelease({ version: '7.14.2', fillerBytes: 1024 * 1024 });
-  const sim = await SimModel.create({ charm: await packedCharm() });
+  const sim = await SimModel.create({ charm: await packedCharm(), ...opts });
+  // Services that run share the host's network: ports of their own.
+  const [webPort, tsaPort] = opts.services === 'run' ? await freePorts(2) : [];
   await sim.deploy(app, {
     units: 1,
-    config: { mode: 'web', version: '7.14.2', 'download-url': server.downloadUrlTemplate },
+    config: {
+      mode: 'web',
+      version: '7.14.2',
+      'download-url': server.downloadUrlTemplate,
+      ...(webPort === undefined ? {} : { 'web-port': webPort, 'tsa-port': tsaPort ?? 0 }),
+    },
   });
   await relatePostgres(sim, app);
   await sim.settle();

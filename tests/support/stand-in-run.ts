@@ -62,6 +62,13 @@ export function openedConnectors(outcome: StandInOutcome): string[] {
   return line === undefined ? [] : line.trim().split(/\s+/).filter(Boolean);
 }
 
+/** The connectors a unit's running web (services: 'run') opened when it last started, from its journal. */
+export function journalConnectors(sim: SimModel, unit: string): string[] {
+  const lines = [...sim.serviceJournal(unit, 'concourse-server.service').matchAll(/^connectors:(.*)$/gm)];
+  const last = lines[lines.length - 1]?.[1];
+  return last === undefined ? [] : last.trim().split(/\s+/).filter(Boolean);
+}
+
 /** Stand-in releases unpacked under a scratch root, with key files of their own, for services rendered there. */
 export interface StandInReleases {
   readonly root: string;
