@@ -7,6 +7,10 @@ import { defineConfig } from 'vitest/config';
 // module graph per file: that halves their time (the target is under 30 s as a normal user).
 export default defineConfig({
   test: {
+    // Two files at a time in every project (vitest wants one worker count for projects that run together). For the
+    // e2e files that is the point: a simulated model mostly waits (hooks, locks, drains, downloads), about 0.7 of a
+    // core per file on 2 cores, and every file makes its own model, volumes, servers and free ports.
+    maxWorkers: 2,
     projects: [
       { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], testTimeout: 5_000, isolate: false } },
       { test: { name: 'hooks', include: ['tests/hooks/**/*.test.ts'], testTimeout: 10_000, isolate: false } },
@@ -19,9 +23,6 @@ export default defineConfig({
           include: ['tests/e2e/**/*.test.ts'],
           testTimeout: 240_000,
           hookTimeout: 240_000,
-          // Two files at a time: a simulated model mostly waits (hooks, locks, drains, downloads), about 0.7 of a core
-          // per file on 2 cores, and every file makes its own model, volumes, servers and free ports.
-          maxWorkers: 2,
         },
       },
       {
