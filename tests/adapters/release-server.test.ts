@@ -136,14 +136,31 @@ describe('buildReleaseTarball', () => {
     await mkdir(dir);
     await writeFile(join(work, 'r.tgz'), t.data);
     await run('tar', ['-xzf', join(work, 'r.tgz'), '-C', dir, '--strip-components', '1']);
-    // The one flag `concourse web` requires (the stand-in refuses to start without it, as the real binary does).
+    // What `concourse web` needs to start (the stand-in refuses to start without it, as the real binary does): the
+    // TSA host key, and a main team someone can log in to.
     const hostKey = join(work, 'tsa_host_key');
     await writeFile(hostKey, '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n');
-    const child = execFile(join(dir, 'bin', 'concourse'), ['web'], { env: { CONCOURSE_TSA_HOST_KEY: hostKey } });
-    const started = new Promise<string>((resolve) => child.stdout?.once('data', (d: Buffer) => resolve(String(d))));
-    expect(await started).toContain(`concourse web ${V}`);
-    expect(child.exitCode).toBeNull();
+    const env = {
+      CONCOURSE_TSA_HOST_KEY: hostKey,
+      CONCOURSE_ADD_LOCAL_USER: 'admin:pw',
+      CONCOURSE_MAIN_TEAM_LOCAL_USER: 'admin',
+    };
+    const child = execFile(join(dir, 'bin', 'concourse'), ['web'], { env });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Its output up to the banner (the connectors it opened come first), or everything it said if it exits instead.
+    let out = '';
+    const started = new Promise<string>((resolve) => {
+      child.stdout?.on('data', (d: Buffer) => {
+        out += String(d);
+        if (out.includes('running')) resolve(out);
+      });
+      child.stderr?.on('data', (d: Buffer) => {
+        out += String(d);
+      });
+      void exited.then(() => resolve(out));
+    });
+    expect(await started).toContain(`connectors: local\nconcourse web ${V}`);
+    expect(child.exitCode).toBeNull();
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
