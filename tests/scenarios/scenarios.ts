@@ -288,8 +288,8 @@ async function newUnitAddition(m: ScenarioModel): Promise<void> {
 /** 5. test-storage-contention */
 async function storageContention(m: ScenarioModel): Promise<void> {
   await m.shareVolume(APP);
-  // Two units racing for the first download are contention enough (plan.md deploys 3; the simulator's 3- and
-  // 20-unit races live in tests/e2e/shared-store.test.ts).
+  // Two units racing for the first download are contention enough (plan.md deploys 3: scenario 1 races 3; the
+  // simulator's 20-unit race lives in tests/e2e/shared-store.test.ts).
   await m.deploy(APP, { units: 2, config: charmConfig(m, { mode: 'auto' }) });
   await relateDatabase(m, APP);
   await m.waitFor('2 units active', allActive({ [APP]: 2 }));
